@@ -1,0 +1,170 @@
+"""Validate each reference against the meta-schema it names, and sort references by kind.
+
+A meta-schema's `metadata` (`name`, `version`) tells what kind of reference a
+document is. `api` and `exchanges` version 0 are built into clients; every
+other kind (`logs`, `metrics`, kinds added later) is reported as skipped; a
+known kind at an unknown version is an error, because its fields could mean
+something this generator does not understand.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+import jsonschema_specifications
+import referencing
+import referencing.jsonschema
+
+from .errors import TcgenError, join_pointer
+from .source import MANIFEST_PATH, Documents, document_path
+
+log = logging.getLogger(__name__)
+
+BUILT_KINDS = {"api": 0, "exchanges": 0}
+MANIFEST_KIND = "manifest"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One reference document the manifest lists, with its kind from the meta-schema."""
+
+    path: str
+    kind: str
+    version: int
+    document: Any
+
+
+@dataclass(frozen=True)
+class SkippedReference:
+    """A reference of a kind this generator does not build."""
+
+    path: str
+    kind: str
+    version: int
+
+
+@dataclass(frozen=True)
+class ValidatedSource:
+    """References ready for the model: built kinds, and skipped ones for the report."""
+
+    documents: Documents
+    references: tuple[Reference, ...]
+    skipped: tuple[SkippedReference, ...]
+
+
+def validate(documents: Documents) -> ValidatedSource:
+    """Validate the manifest and every reference it lists; fail on the first invalid one."""
+    registry = _registry(documents)
+    manifest = documents.by_path[MANIFEST_PATH]
+    _check(documents, registry, MANIFEST_PATH, manifest, expected_kind=MANIFEST_KIND)
+    references: list[Reference] = []
+    skipped: list[SkippedReference] = []
+    for index, uri in enumerate(manifest["references"]):
+        path = document_path(uri)
+        document = documents.require(
+            path, needed_by=MANIFEST_PATH, pointer=join_pointer("references", index)
+        )
+        kind, version = _check(documents, registry, path, document)
+        if kind in BUILT_KINDS:
+            references.append(Reference(path, kind, version, document))
+        else:
+            skipped.append(SkippedReference(path, kind, version))
+    log.info("validated %d references, skipped %d of kinds not built", len(references), len(skipped))
+    return ValidatedSource(documents, tuple(references), tuple(skipped))
+
+
+def _registry(documents: Documents) -> referencing.Registry:
+    resources = [
+        (path, referencing.Resource.from_contents(document, default_specification=referencing.jsonschema.DRAFT6))
+        for path, document in documents.by_path.items()
+        if path.startswith("/schemas/") and isinstance(document, dict)
+    ]
+    registry: referencing.Registry = jsonschema_specifications.REGISTRY
+    return registry.with_resources(resources)
+
+
+def _check(
+    documents: Documents,
+    registry: referencing.Registry,
+    path: str,
+    document: Any,
+    *,
+    expected_kind: str = "",
+) -> tuple[str, int]:
+    """Validate one document against its `$schema`; return the meta-schema's (name, version)."""
+    if not isinstance(document, dict):
+        raise TcgenError(
+            "a reference must be a JSON object",
+            document=path,
+            hint="check that this file is a Taskcluster reference",
+        )
+    schema_uri = document.get("$schema")
+    if not isinstance(schema_uri, str):
+        raise TcgenError(
+            "the reference has no '$schema' naming its meta-schema",
+            document=path,
+            pointer="/$schema",
+            hint="add '$schema', e.g. /schemas/common/api-reference-v0.json#",
+        )
+    meta = documents.require(schema_uri, needed_by=path, pointer="/$schema")
+    kind, version = _metadata(meta, document_path(schema_uri))
+    if expected_kind and kind != expected_kind:
+        raise TcgenError(
+            f"expected a {expected_kind} document, but its meta-schema says {kind!r}",
+            document=path,
+            pointer="/$schema",
+            hint=f"point '$schema' at the {expected_kind} meta-schema",
+        )
+    if kind in BUILT_KINDS and version != BUILT_KINDS[kind]:
+        raise TcgenError(
+            f"unsupported {kind} reference version {version} (this generator builds version {BUILT_KINDS[kind]})",
+            document=path,
+            pointer="/$schema",
+            hint="upgrade tcgen, or generate from a deployment that publishes version 0 references",
+        )
+    if kind in BUILT_KINDS or kind == MANIFEST_KIND:
+        _validate_against(meta, document, registry, path, schema_uri)
+    return kind, version
+
+
+def _metadata(meta: Any, meta_path: str) -> tuple[str, int]:
+    metadata = meta.get("metadata") if isinstance(meta, dict) else None
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    version = metadata.get("version") if isinstance(metadata, dict) else None
+    if not isinstance(name, str) or not isinstance(version, int):
+        raise TcgenError(
+            "the meta-schema has no 'metadata' with a string 'name' and an integer 'version'",
+            document=meta_path,
+            pointer="/metadata",
+            hint="use a Taskcluster meta-schema from /schemas/common/",
+        )
+    return name, version
+
+
+def _validate_against(
+    meta: dict[str, Any],
+    document: dict[str, Any],
+    registry: referencing.Registry,
+    path: str,
+    schema_uri: str,
+) -> None:
+    resolved_meta = dict(meta)
+    resolved_meta.setdefault("$id", schema_uri)
+    validator = jsonschema.Draft6Validator(resolved_meta, registry=registry)
+    # The manifest-v3 meta-schema forbids extra properties, yet deployments
+    # serve the manifest with a '$schema' naming it; what they serve wins.
+    declared = meta.get("properties", {})
+    body = {key: value for key, value in document.items() if key != "$schema" or key in declared}
+    error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+    if error is None:
+        return
+    raise TcgenError(
+        f"invalid {path.rsplit('/', 1)[-1]}: {error.message} (rule '{error.validator}' "
+        f"of {document_path(schema_uri)})",
+        document=path,
+        pointer=join_pointer(*error.absolute_path),
+        hint="fix the reference so it matches its meta-schema",
+    )

@@ -1,0 +1,1 @@
+"""Language emitters: one subpackage per language, each exposing TARGET."""
