@@ -7,19 +7,20 @@ import dataclasses
 import json
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from . import __version__
-from .config import read_config, find_deployments
+from .config import find_deployments, read_config
 from .diff import compare
 from .emit import LANGUAGES, PackageOptions, generate, write_trees
 from .errors import TcgenError
-from .model import Model
+from .model import build_model
 from .pipeline import load_model
 from .report import FORMATS, render
-from .source import load_source, write_directory, environment_timeout
+from .source import environment_timeout, load_source, write_directory
 from .surface import build_surface
+from .validate import validate
 
 log = logging.getLogger("tcgen")
 
@@ -105,7 +106,7 @@ def _options_for(args: argparse.Namespace) -> PackageOptions:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    model = _load(args.source)
+    model = load_model(args.source)
     if args.service:
         model = model.only(args.service)
     languages = tuple(dict.fromkeys(args.language or LANGUAGES))
@@ -116,23 +117,19 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(source: str) -> Model:
-    return load_model(source)
-
-
 def _model(args: argparse.Namespace) -> int:
-    sys.stdout.write(_load(args.source).to_json())
+    sys.stdout.write(load_model(args.source).to_json())
     return 0
 
 
 def _surface(args: argparse.Namespace) -> int:
-    surface = build_surface(_load(args.source), args.language, PackageOptions())
+    surface = build_surface(load_model(args.source), args.language, PackageOptions())
     sys.stdout.write(json.dumps(surface, indent=2, sort_keys=True) + "\n")
     return 0
 
 
 def _diff(args: argparse.Namespace) -> int:
-    old_model, new_model = _load(args.old), _load(args.new)
+    old_model, new_model = load_model(args.old), load_model(args.new)
     options = PackageOptions()
     old = {language: build_surface(old_model, language, options) for language in LANGUAGES}
     new = {language: build_surface(new_model, language, options) for language in LANGUAGES}
@@ -164,6 +161,7 @@ def _release(args: argparse.Namespace) -> int:
 
 def _snapshot(args: argparse.Namespace) -> int:
     documents = load_source(args.source, timeout=environment_timeout())
+    build_model(validate(documents))
     if args.out.exists() and any(args.out.iterdir()):
         raise TcgenError(
             f"{args.out} is not empty",

@@ -9,8 +9,9 @@ language. The largest bump over all changes decides the release.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 BUMPS = ("none", "patch", "minor", "major")
 

@@ -14,12 +14,13 @@ import dataclasses
 import json
 import logging
 import urllib.parse
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from .errors import TcgenError, join_pointer
 from .source import Documents, document_path, service_schema_uri
-from .validate import SkippedReference, ValidatedSource
+from .validate import ValidatedSource
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ class Model:
         data["schemas"] = {schema.id: schema.parsed() for schema in self.schemas}
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
-    def only(self, service_names: Iterable[str]) -> "Model":
+    def only(self, service_names: Iterable[str]) -> Model:
         """A model with only the named services; schemas stay, since they are shared."""
         wanted = set(service_names)
         missing = sorted(wanted - {service.name for service in self.services})
@@ -264,7 +265,7 @@ def _method(service: str, path: str, index: int, entry: dict[str, Any]) -> Metho
             pointer=pointer + "/args",
             hint="list every <argument> of the route in 'args', in route order",
         )
-    output = entry.get("output")
+    output: str | None = entry.get("output")
     output_kind = "none" if output is None else ("blob" if output == "blob" else "json")
     scopes = entry.get("scopes")
     return Method(
@@ -278,7 +279,7 @@ def _method(service: str, path: str, index: int, entry: dict[str, Any]) -> Metho
         args=args,
         query=tuple(entry.get("query", [])),
         input=service_schema_uri(service, entry["input"]) if "input" in entry else None,
-        output=service_schema_uri(service, output) if output_kind == "json" else None,
+        output=service_schema_uri(service, output) if output is not None and output_kind == "json" else None,
         output_kind=output_kind,
         scopes=None if scopes is None else json.dumps(scopes, sort_keys=True, separators=(",", ":")),
         pointer=f"{path}#{pointer}",

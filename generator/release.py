@@ -93,16 +93,16 @@ def open_repository(path: Path) -> git.Repo:
 def latest_version(repo: git.Repo, prefix: str) -> tuple[str, str] | None:
     """(version, tag) of the highest tag `<prefix><semver>`, or None when there is none."""
     found: list[tuple[semver.Version, str]] = []
-    for tag in repo.tags:
-        if tag.name.startswith(prefix):
+    for reference in repo.tags:
+        if reference.name.startswith(prefix):
             try:
-                found.append((semver.Version.parse(tag.name[len(prefix):]), tag.name))
+                found.append((semver.Version.parse(reference.name[len(prefix):]), reference.name))
             except ValueError:
-                log.warning("ignoring tag %s: not a semantic version after %s", tag.name, prefix)
+                log.warning("ignoring tag %s: not a semantic version after %s", reference.name, prefix)
     if not found:
         return None
-    version, tag = max(found)
-    return str(version), tag
+    newest, name = max(found)
+    return str(newest), name
 
 
 def released_surface(repo: git.Repo, tag: str, path: str) -> dict[str, Any]:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .errors import TcgenError
 
@@ -223,7 +223,8 @@ def linked_documents(path: str, document: Any) -> set[str]:
     found: set[str] = set()
     if not isinstance(document, dict):
         return found
-    base = document.get("$id") if isinstance(document.get("$id"), str) else path
+    identifier = document.get("$id")
+    base = identifier if isinstance(identifier, str) else path
     schema_uri = document.get("$schema")
     if isinstance(schema_uri, str) and schema_uri.startswith("/"):
         found.add(document_path(schema_uri))
@@ -269,7 +270,7 @@ def _fetch_json(url: str, timeout: float) -> Any:
             document=url,
             hint="check the root URL and that the deployment publishes this document",
         ) from None
-    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as error:
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
         reason = getattr(error, "reason", error)
         raise TcgenError(
             f"fetching {url} failed: {reason}",

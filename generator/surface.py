@@ -42,7 +42,7 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _service(service: Service, naming: Naming, shapes: "_ShapeReader") -> dict[str, Any]:
+def _service(service: Service, naming: Naming, shapes: _ShapeReader) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "api_version": service.api_version,
         "pointer": service.api_reference or service.exchanges_reference,
@@ -62,7 +62,7 @@ def _service(service: Service, naming: Naming, shapes: "_ShapeReader") -> dict[s
     return entry
 
 
-def _method(service: Service, method: Method, naming: Naming, shapes: "_ShapeReader") -> dict[str, Any]:
+def _method(service: Service, method: Method, naming: Naming, shapes: _ShapeReader) -> dict[str, Any]:
     return {
         "symbol": naming.method(service, method),
         "pointer": method.pointer,
@@ -82,7 +82,7 @@ def _method(service: Service, method: Method, naming: Naming, shapes: "_ShapeRea
     }
 
 
-def _exchange(service: Service, exchange: Exchange, naming: Naming, shapes: "_ShapeReader") -> dict[str, Any]:
+def _exchange(service: Service, exchange: Exchange, naming: Naming, shapes: _ShapeReader) -> dict[str, Any]:
     return {
         "symbol": naming.exchange(service, exchange),
         "pointer": exchange.pointer,
