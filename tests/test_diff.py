@@ -47,15 +47,18 @@ def test_webhook_consumer_removed(bundle_paths: list[Path], capsys: pytest.Captu
 
 def test_irc_removed(bundle_paths: list[Path], capsys: pytest.CaptureFixture[str]) -> None:
     report = run_diff(bundle_paths, "30.0.0", "40.0.0", capsys)
-    assert find(report, "method-removed", "notify.irc")["bump"]["python"] == "major"
+    method = find(report, "method-removed", "notify.irc")
+    assert method["bump"]["python"] == "patch", "notify.irc was experimental in 30.0.0"
+    assert method["note"] == "confined to an experimental method"
     assert find(report, "exchange-removed", "notify.ircRequest")["bump"]["js"] == "major"
 
 
 def test_path_arguments_replaced(bundle_paths: list[Path], capsys: pytest.CaptureFixture[str]) -> None:
     report = run_diff(bundle_paths, "40.0.0", "50.0.0", capsys)
-    removed = find(report, "argument-removed", "queue.claimWork")
-    assert removed["old"] in ("provisionerId", "workerType")
-    assert removed["bump"]["go"] == "major"
+    removed = [c for c in report["changes"] if c["kind"] == "argument-removed" and c["subject"] == "queue.claimWork"]
+    assert sorted(change["old"] for change in removed) == ["provisionerId", "workerType"]
+    assert all(change["bump"] == {"python": "major", "go": "major", "js": "major"} for change in removed)
+    assert find(report, "argument-added", "queue.claimWork")["new"] == "taskQueueId"
     added = find(report, "output-added", "queue.getArtifact")
     assert added["bump"] == {"python": "minor", "go": "major", "js": "minor"}
 
