@@ -1,0 +1,7 @@
+"""Python emitter: generates a standard-library-only client package."""
+
+from .emitter import PythonTarget
+
+TARGET = PythonTarget()
+
+__all__ = ["TARGET", "PythonTarget"]
