@@ -75,6 +75,25 @@ def bundle_path(request: pytest.FixtureRequest) -> Path:
     return path
 
 
+DEFAULT_DEPLOYMENT = Path(__file__).resolve().parents[1] / "specs" / "default"
+
+
+@pytest.fixture(
+    scope="session",
+    params=[*find_bundle_paths(), DEFAULT_DEPLOYMENT],
+    ids=lambda path: path.stem.removeprefix("references-"),
+)
+def client_source(request: pytest.FixtureRequest) -> Path:
+    """A source clients are generated from: each real bundle, then the project's default deployment.
+
+    The default deployment adds what the real references lack, such as names that
+    are reserved words in a target language.
+    """
+    _require_bundles()
+    path: Path = request.param
+    return path
+
+
 @pytest.fixture(scope="session")
 def load_bundle_documents() -> Callable[[Path | str], Documents]:
     """Load a bundle's documents once per session."""
@@ -126,3 +145,11 @@ def standin(
     yield start
     for deployment in started:
         deployment.stop()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        help="rewrite tests/golden/*/expected from the current generator",
+    )

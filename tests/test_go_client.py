@@ -223,11 +223,11 @@ def _build_module(model: Model, out: Path) -> GoModule:
 
 @pytest.fixture(scope="session")
 def go_module(
-    bundle_path: Path, load_bundle_model: Callable[[Path | str], Model], tmp_path_factory: pytest.TempPathFactory
+    client_source: Path, load_bundle_model: Callable[[Path | str], Model], tmp_path_factory: pytest.TempPathFactory
 ) -> GoModule:
     """The bundle's generated module with the harness added, vetted and built once."""
-    out = tmp_path_factory.mktemp("go-" + bundle_path.stem.removeprefix("references-"))
-    return _build_module(load_bundle_model(bundle_path), out)
+    out = tmp_path_factory.mktemp("go-" + client_source.stem.removeprefix("references-"))
+    return _build_module(load_bundle_model(client_source), out)
 
 
 @pytest.fixture(scope="session")
@@ -288,9 +288,9 @@ def test_go_mod_has_major_suffix(go_module: GoModule) -> None:
 
 
 def test_probes_reach_standin(
-    go_module: GoModule, standin: Callable[..., StandinDeployment], bundle_path: Path
+    go_module: GoModule, standin: Callable[..., StandinDeployment], client_source: Path
 ) -> None:
-    deployment = standin(bundle_path)
+    deployment = standin(client_source)
     _harness(go_module, "probes", **_signed_environment(deployment))
     probes = probe_calls(go_module.model)
     assert len(probes) == len([service for service in go_module.model.services if service.methods])

@@ -182,12 +182,12 @@ def run_tsc(work: Path, source: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def generated(
-    bundle_path: Path,
+    client_source: Path,
     load_bundle_model: Callable[[Path | str], Model],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Generated:
-    directory = tmp_path_factory.mktemp(f"js-{bundle_path.stem}")
-    return generate(load_bundle_model(bundle_path), directory)
+    directory = tmp_path_factory.mktemp(f"js-{client_source.stem}")
+    return generate(load_bundle_model(client_source), directory)
 
 
 def test_package_runtime_tests_pass(generated: Generated) -> None:
@@ -201,8 +201,8 @@ def test_declarations_accept_every_call(generated: Generated) -> None:
     assert result.returncode == 0, f"tsc rejected the declarations:\n{result.stdout}\n{result.stderr}"
 
 
-def test_probes_reach_standin(generated: Generated, bundle_path: Path, standin: StandinFactory) -> None:
-    deployment = standin(bundle_path, clients=CLIENTS)
+def test_probes_reach_standin(generated: Generated, client_source: Path, standin: StandinFactory) -> None:
+    deployment = standin(client_source, clients=CLIENTS)
     probes = probe_calls(generated.model)
     assert probes, "the bundle has no API methods to probe"
     script = probe_script(generated.model, probes, "Class.fromEnv()")

@@ -94,14 +94,14 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def installed(
-    bundle_path: Path,
+    client_source: Path,
     load_bundle_model: Callable[[Path | str], Model],
     fresh_venv: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> InstalledPackage:
     """The bundle's package, built into a wheel with setuptools and installed into the fresh venv."""
-    model = load_bundle_model(bundle_path)
-    package = f"tc_client_r{_release(bundle_path)}"
+    model = load_bundle_model(client_source)
+    package = f"tc_client_r{_release(client_source)}"
     out = tmp_path_factory.mktemp(package)
     source = _emit_package(model, package, out)
     dist = out / "dist"
@@ -128,9 +128,9 @@ def _python_call(model: Model, probe: ProbeCall) -> dict[str, Any]:
 
 
 def test_probes_reach_standin(
-    installed: InstalledPackage, fresh_venv: Path, standin: Callable[..., StandinDeployment], bundle_path: Path
+    installed: InstalledPackage, fresh_venv: Path, standin: Callable[..., StandinDeployment], client_source: Path
 ) -> None:
-    deployment = standin(bundle_path)
+    deployment = standin(client_source)
     probes = probe_calls(installed.model)
     calls = [_python_call(installed.model, probe) for probe in probes]
     script = installed.source.parent / "probe.py"

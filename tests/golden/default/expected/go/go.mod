@@ -1,0 +1,3 @@
+module example.invalid/tc-client-generator/clients/default/go
+
+go 1.21
