@@ -154,8 +154,12 @@ def _release(args: argparse.Namespace) -> int:
             write_trees(trees, args.out / config.name)
     if args.format == "json":
         sys.stdout.write(json.dumps([plan.to_json() for plan in plans], indent=2) + "\n")
-    else:
-        sys.stdout.write("dry run: nothing tagged or published\n" + release.render_plan(plans))
+        return 0
+    sys.stdout.write("dry run: nothing tagged or published\n" + release.render_plan(plans))
+    for plan in plans:
+        if plan.bump != "initial" and plan.report.changes:
+            sys.stdout.write(f"\n{plan.deployment} {plan.language} since {plan.old_version}:\n")
+            sys.stdout.write(render(plan.report, "text"))
     return 0
 
 

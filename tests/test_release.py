@@ -125,3 +125,15 @@ def test_publish_is_refused(project: git.Repo, capsys: pytest.CaptureFixture[str
     root = Path(project.working_dir)
     assert main(["release", "--specs", str(root / "specs"), "--repo", str(root), "--publish"]) == 2
     assert "publishing is not implemented" in capsys.readouterr().err
+
+
+def test_text_plan_shows_changes(project: git.Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    release_everything(project, capsys)
+    edit_api(project, some_api(project), lambda doc: doc["entries"].remove(first_stable_entry(doc)))
+    root = Path(project.working_dir)
+    assert main(["release", "--specs", str(root / "specs"), "--repo", str(root)]) == 0
+    output = capsys.readouterr().out
+    assert output.startswith("dry run: nothing tagged or published\n")
+    assert "clients/default/go/v2.0.0" in output
+    assert "default python since 1.0.0:" in output
+    assert "method-removed" in output
