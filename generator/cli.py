@@ -7,6 +7,7 @@ import dataclasses
 import json
 import logging
 import sys
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -101,8 +102,18 @@ def _options_for(args: argparse.Namespace) -> PackageOptions:
     config_path = args.config
     if config_path is None and Path(args.source, "deployment.json").is_file():
         config_path = Path(args.source, "deployment.json")
-    options = read_config(config_path.parent).packages if config_path else PackageOptions()
+    if config_path:
+        options = read_config(config_path.parent).packages
+    else:
+        options = PackageOptions(deployment=_deployment_name(args.source))
     return dataclasses.replace(options, version=args.package_version)
+
+
+def _deployment_name(source: str) -> str:
+    """A name for a source without deployment.json: its host, or its file or directory name."""
+    if source.startswith(("http://", "https://")):
+        return urllib.parse.urlsplit(source).netloc or source
+    return Path(source).resolve().stem
 
 
 def _generate(args: argparse.Namespace) -> int:

@@ -90,9 +90,10 @@ def find_deployments(specs: Path, only: str | None = None) -> list[DeploymentCon
     if only is not None:
         configs = [config for config in configs if config.name == only]
         if not configs:
+            known = ", ".join(config.name for config in find_deployments(specs))
             raise TcgenError(
                 f"no deployment named {only!r} under {specs}",
-                hint="choose one of the names in specs/*/deployment.json",
+                hint=f"choose one of: {known}",
             )
     if not configs:
         raise TcgenError(f"no deployments under {specs}", hint=f"add specs/<name>/{CONFIG_FILE}")

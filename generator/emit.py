@@ -29,14 +29,18 @@ Files = dict[str, str]
 
 @dataclass(frozen=True)
 class PackageOptions:
-    """What a generated package is called and which version it carries."""
+    """What a generated package is called and which version it carries.
+
+    The defaults serve sources without a deployment.json; they are chosen not to
+    clash with Taskcluster's own published packages.
+    """
 
     deployment: str = "default"
     version: str = "1.0.0"
-    python_distribution: str = "taskcluster-client"
-    python_package: str = "taskcluster_client"
-    go_module: str = "example.com/taskcluster-client/go"
-    js_package: str = "taskcluster-client"
+    python_distribution: str = "tc-generated-client"
+    python_package: str = "tc_generated_client"
+    go_module: str = "example.invalid/tc-generated-client/go"
+    js_package: str = "tc-generated-client"
 
 
 class Naming(Protocol):

@@ -275,7 +275,7 @@ def _fetch_json(url: str, timeout: float) -> Any:
         raise TcgenError(
             f"fetching {url} failed: {reason}",
             document=url,
-            hint=f"check that the deployment is reachable (timeout {timeout:g} s, set with --timeout)",
+            hint=f"check that the deployment is reachable (timeout {timeout:g} s, set with TCGEN_TIMEOUT)",
         ) from None
     return parse_json(body, document=url)
 

@@ -107,7 +107,8 @@ def _check(
             "the reference has no '$schema' naming its meta-schema",
             document=path,
             pointer="/$schema",
-            hint="add '$schema', e.g. /schemas/common/api-reference-v0.json#",
+            hint="add '$schema' naming the meta-schema of this kind of document, "
+            "e.g. /schemas/common/api-reference-v0.json# for an api reference",
         )
     meta = documents.require(schema_uri, needed_by=path, pointer="/$schema")
     kind, version = _metadata(meta, document_path(schema_uri))

@@ -186,8 +186,8 @@ def test_emit_fast_and_deterministic(load_bundle_model: Callable[[Path | str], M
 
 def test_generated_files_have_header(load_bundle_model: Callable[[Path | str], Model]) -> None:
     files = TARGET.emit(load_bundle_model(LATEST), PackageOptions())
-    assert "taskcluster_client/queue.py" in files
-    assert "taskcluster_client/py.typed" in files
+    assert "tc_generated_client/queue.py" in files
+    assert "tc_generated_client/py.typed" in files
     for path, text in files.items():
         if path.endswith((".py", ".toml")):
             assert "do not edit" in text.splitlines()[0], f"{path} lacks the do-not-edit header"

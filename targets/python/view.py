@@ -90,7 +90,7 @@ def build_view(model: Model, options: PackageOptions, naming: PythonNaming) -> P
     if not options.python_package.isidentifier() or options.python_package in KEYWORDS:
         raise TcgenError(
             f"invalid Python package name {options.python_package!r}",
-            hint="choose a package name that is a Python identifier, such as taskcluster_client",
+            hint="choose a package name that is a Python identifier, such as tc_generated_client",
         )
     services = tuple(_service(service, naming) for service in model.services)
     _check_distinct("module", [(view.module, view.reference_name) for view in services], "")
