@@ -18,15 +18,16 @@ type Alerts struct {
 	Runtime *tcclient.Client
 }
 
-// New returns a Alerts client for the deployment at rootURL.
-// Pass nil credentials for unauthenticated requests.
+// New creates a client for the alerts service of the deployment at
+// rootURL. Pass nil credentials for unauthenticated requests.
 func New(rootURL string, creds *tcclient.Credentials) *Alerts {
 	return &Alerts{Runtime: tcclient.New(rootURL, "alerts", "v1", creds)}
 }
 
-// NewFromEnv returns a Alerts client configured from TASKCLUSTER_ROOT_URL,
-// TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN, TASKCLUSTER_CERTIFICATE and
-// TASKCLUSTER_PROXY_URL. With a proxy URL, requests go to the proxy unsigned.
+// NewFromEnv creates a client for the alerts service configured from
+// TASKCLUSTER_ROOT_URL, TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN,
+// TASKCLUSTER_CERTIFICATE and TASKCLUSTER_PROXY_URL. With a proxy URL,
+// requests go to the proxy unsigned.
 func NewFromEnv() *Alerts {
 	return &Alerts{Runtime: tcclient.NewFromEnv("alerts", "v1")}
 }

@@ -18,15 +18,16 @@ type Readings struct {
 	Runtime *tcclient.Client
 }
 
-// New returns a Readings client for the deployment at rootURL.
-// Pass nil credentials for unauthenticated requests.
+// New creates a client for the readings service of the deployment at
+// rootURL. Pass nil credentials for unauthenticated requests.
 func New(rootURL string, creds *tcclient.Credentials) *Readings {
 	return &Readings{Runtime: tcclient.New(rootURL, "readings", "v1", creds)}
 }
 
-// NewFromEnv returns a Readings client configured from TASKCLUSTER_ROOT_URL,
-// TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN, TASKCLUSTER_CERTIFICATE and
-// TASKCLUSTER_PROXY_URL. With a proxy URL, requests go to the proxy unsigned.
+// NewFromEnv creates a client for the readings service configured from
+// TASKCLUSTER_ROOT_URL, TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN,
+// TASKCLUSTER_CERTIFICATE and TASKCLUSTER_PROXY_URL. With a proxy URL,
+// requests go to the proxy unsigned.
 func NewFromEnv() *Readings {
 	return &Readings{Runtime: tcclient.NewFromEnv("readings", "v1")}
 }

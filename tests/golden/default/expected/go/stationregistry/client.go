@@ -18,15 +18,16 @@ type StationRegistry struct {
 	Runtime *tcclient.Client
 }
 
-// New returns a StationRegistry client for the deployment at rootURL.
-// Pass nil credentials for unauthenticated requests.
+// New creates a client for the station-registry service of the deployment at
+// rootURL. Pass nil credentials for unauthenticated requests.
 func New(rootURL string, creds *tcclient.Credentials) *StationRegistry {
 	return &StationRegistry{Runtime: tcclient.New(rootURL, "station-registry", "v1", creds)}
 }
 
-// NewFromEnv returns a StationRegistry client configured from TASKCLUSTER_ROOT_URL,
-// TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN, TASKCLUSTER_CERTIFICATE and
-// TASKCLUSTER_PROXY_URL. With a proxy URL, requests go to the proxy unsigned.
+// NewFromEnv creates a client for the station-registry service configured from
+// TASKCLUSTER_ROOT_URL, TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN,
+// TASKCLUSTER_CERTIFICATE and TASKCLUSTER_PROXY_URL. With a proxy URL,
+// requests go to the proxy unsigned.
 func NewFromEnv() *StationRegistry {
 	return &StationRegistry{Runtime: tcclient.NewFromEnv("station-registry", "v1")}
 }
