@@ -600,8 +600,10 @@ def serve_forever(source: str, port: int, clients: Mapping[str, str]) -> None:
     model = build_model(validate(documents))
     deployment = StandinDeployment(documents, model, clients=clients, port=port)
     with deployment:
-        print(f"serving {source} at {deployment.root_url} (Ctrl-C stops)", flush=True)
+        # The try starts before the print: a client may read the URL and send
+        # SIGINT before this thread reaches wait().
         try:
+            print(f"serving {source} at {deployment.root_url} (Ctrl-C stops)", flush=True)
             threading.Event().wait()
         except KeyboardInterrupt:
             print("stopped", flush=True)
