@@ -148,7 +148,8 @@ def typescript_check(model: Model) -> str:
             f"  const {client}: tc.{NAMING.client_class(service)} = new tc.{NAMING.client_class(service)}"
             "({ rootUrl: 'https://tc.example.com', retries: 0 });"
         )
-        lines.append(f"  const {events} = new tc.{NAMING.events_class(service)}();")
+        if service.exchanges:
+            lines.append(f"  const {events} = new tc.{NAMING.events_class(service)}();")
         for index, method in enumerate(service.methods):
             arguments = ["'value'" for _ in method.args]
             if method.input:
@@ -417,3 +418,14 @@ def test_naming_rules(newest: Generated) -> None:
     assert naming.query("continuationToken") == "continuationToken"
     queue = model.service("queue")
     assert naming.method(queue, queue.methods[0]) == queue.methods[0].name
+
+
+def test_events_only_with_exchanges(newest: Generated) -> None:
+    script = (
+        f"const tc = await import('{PACKAGE}');\n"
+        "console.log(JSON.stringify(Object.keys(tc).filter((name) => name.endsWith('Events')).sort()));\n"
+    )
+    exported = run_script(newest, "events.mjs", script, clean_env())
+    expected = sorted(NAMING.events_class(service) for service in newest.model.services if service.exchanges)
+    assert exported == expected
+    assert "SecretsEvents" not in exported

@@ -75,6 +75,7 @@ class ServiceView:
     api_version_literal: str
     client_class: str
     events_class: str
+    exports: str
     readme_events: str
     exchange_prefix: str
     title: str
@@ -194,6 +195,9 @@ def _service(service: Service, naming: JsNaming) -> ServiceView:
         api_version_literal=js_string(service.api_version),
         client_class=naming.client_class(service),
         events_class=naming.events_class(service),
+        exports=", ".join(
+            [naming.client_class(service)] + ([naming.events_class(service)] if exchanges else [])
+        ),
         readme_events=f"`{naming.events_class(service)}`" if exchanges else "none",
         exchange_prefix=js_string(service.exchange_prefix),
         title=service.title,

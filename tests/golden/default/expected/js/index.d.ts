@@ -2,6 +2,6 @@
 
 export { Alerts, AlertsEvents } from './src/alerts.js';
 export { Readings, ReadingsEvents } from './src/readings.js';
-export { StationRegistry, StationRegistryEvents } from './src/station-registry.js';
+export { StationRegistry } from './src/station-registry.js';
 export { TaskclusterError } from './runtime/runtime.js';
 export type { Binding, ClientOptions, Credentials, EventsOptions, JsonValue, QueryValue } from './runtime/runtime.js';

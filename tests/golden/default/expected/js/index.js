@@ -2,5 +2,5 @@
 
 export { Alerts, AlertsEvents } from './src/alerts.js';
 export { Readings, ReadingsEvents } from './src/readings.js';
-export { StationRegistry, StationRegistryEvents } from './src/station-registry.js';
+export { StationRegistry } from './src/station-registry.js';
 export { TaskclusterError } from './runtime/runtime.js';

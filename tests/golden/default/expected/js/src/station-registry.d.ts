@@ -139,10 +139,3 @@ export declare class StationRegistry extends BaseClient {
    */
   getCalibration(stationId: string, sensorId: string): Promise<unknown>;
 }
-
-/**
- * Exchanges of the station-registry service, each as a method that returns a binding.
- */
-export declare class StationRegistryEvents extends BaseEvents {
-  constructor(options?: EventsOptions);
-}

@@ -59,10 +59,3 @@ export class StationRegistry extends BaseClient {
     return this[CALL](METHODS.getCalibration, [stationId, sensorId], undefined, undefined);
   }
 }
-
-/** Routing-key patterns for the exchanges of the station-registry service. */
-export class StationRegistryEvents extends BaseEvents {
-  constructor(options = {}) {
-    super("", options);
-  }
-}
