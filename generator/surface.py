@@ -107,7 +107,13 @@ class _ShapeReader:
     """Top-level shape of a body schema: its properties and which are required."""
 
     def __init__(self, schemas: tuple[Schema, ...]) -> None:
-        self._documents = {schema.id: schema.document for schema in schemas}
+        self._texts = {schema.id: schema.document for schema in schemas}
+        self._parsed: dict[str, Any] = {}
+
+    def _document(self, path: str) -> Any:
+        if path not in self._parsed and path in self._texts:
+            self._parsed[path] = json.loads(self._texts[path])
+        return self._parsed.get(path)
 
     def shape(self, schema_id: str | None) -> dict[str, Any] | None:
         if schema_id is None:
@@ -123,10 +129,9 @@ class _ShapeReader:
         }
 
     def _resolve(self, uri: str, depth: int = 0) -> Any:
-        text = self._documents.get(document_path(uri))
-        if text is None:
+        node: Any = self._document(document_path(uri))
+        if node is None:
             return None
-        node: Any = json.loads(text)
         base = node.get("$id", uri) if isinstance(node, dict) else uri
         fragment = urllib.parse.unquote(uri.partition("#")[2])
         for token in [t for t in fragment.split("/") if t]:
