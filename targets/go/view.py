@@ -10,6 +10,7 @@ from generator.errors import TcgenError
 from generator.model import Exchange, Method, Model, RoutingKeyPart, Service, scope_lines
 
 from . import doccomment
+from .checks import check_packages, check_parameters, check_routing_key_fields, check_service
 from .doccomment import Block
 from .naming import RUNTIME_PACKAGE, GoNaming
 
@@ -119,6 +120,7 @@ def module_path(options: PackageOptions) -> str:
 
 def build_module(model: Model, options: PackageOptions, naming: GoNaming) -> ModuleView:
     module = module_path(options)
+    check_packages(model, naming)
     services = tuple(build_service(service, module, naming) for service in model.services)
     root_doc = doccomment.comment(
         [
@@ -147,7 +149,8 @@ def build_service(service: Service, module: str, naming: GoNaming) -> ServiceVie
     exchanges = tuple(build_exchange(service, exchange, naming) for exchange in service.exchanges)
     has_client = service.api_reference is not None
     has_events = service.exchanges_reference is not None
-    _check_package_names(service, has_client, has_events, methods, exchanges, client_type)
+    check_service(service, naming)
+    check_routing_key_fields(service, naming)
     title = service.title or service.name
     return ServiceView(
         name=service.name,
@@ -216,41 +219,6 @@ def _client_imports(methods: tuple[MethodView, ...], module: str) -> tuple[tuple
     return tuple(group for group in groups if group)
 
 
-def _check_package_names(
-    service: Service,
-    has_client: bool,
-    has_events: bool,
-    methods: tuple[MethodView, ...],
-    exchanges: tuple[ExchangeView, ...],
-    client_type: str,
-) -> None:
-    """Reject two declarations with the same name in one service package or on one type."""
-    declared: list[str] = []
-    if has_client:
-        declared += [client_type, "New", "NewFromEnv"]
-        declared += [method.options_type for method in methods if method.query]
-    if has_events:
-        declared += ["Events"] + [exchange.key_type for exchange in exchanges]
-    for names, what in (
-        (declared, "package-level Go name"),
-        ([method.name for method in methods], "Go method name"),
-        ([exchange.name for exchange in exchanges], "Go exchange method name"),
-    ):
-        _check_distinct(names, what, service.api_reference or service.exchanges_reference or service.name)
-
-
-def _check_distinct(names: list[str], what: str, document: str) -> None:
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise TcgenError(
-                f"two declarations would get the {what} {name!r}",
-                document=document,
-                hint="rename one of the entries in the reference so their Go names differ",
-            )
-        seen.add(name)
-
-
 # TODO(#2): no signed URLs (bewit) for GET methods and no pagination helper for continuationToken yet.
 def build_method(service: Service, method: Method, naming: GoNaming) -> MethodView:
     name = naming.method(service, method)
@@ -261,7 +229,7 @@ def build_method(service: Service, method: Method, naming: GoNaming) -> MethodVi
     options_type = naming.options_type(service, method)
     if method.query:
         params.append(f"opts *{options_type}")
-    _check_distinct([param.split(" ")[0] for param in params], "Go parameter name", method.pointer)
+    check_parameters(method, naming)
     result_type, runtime_call, error_result = RESULTS[method.output_kind]
     return MethodView(
         name=name,
@@ -330,7 +298,6 @@ def build_exchange(service: Service, exchange: Exchange, naming: GoNaming) -> Ex
     key_type = naming.routing_key_type(service, exchange)
     variable = [part for part in exchange.routing_key if part.constant is None]
     fields = tuple(_key_field(part, naming) for part in variable)
-    _check_distinct([field.name for field in fields], "routing-key field name", exchange.pointer)
     return ExchangeView(
         name=name,
         doc=tuple(doccomment.comment(_exchange_blocks(service, exchange, name, key_type))),

@@ -14,6 +14,7 @@ from typing import Any
 from generator.emit import PackageOptions
 from generator.errors import TcgenError
 from generator.model import Exchange, Method, Model, RoutingKeyPart, Service, scope_lines
+from targets.reference_names import argument_at, service_name_at
 
 from .naming import JsNaming, is_identifier
 
@@ -132,7 +133,7 @@ def property_key(name: str) -> str:
 def build_package_view(model: Model, options: PackageOptions, naming: JsNaming) -> PackageView:
     """Turn the model into the view every template reads."""
     services = tuple(_service(service, naming) for service in model.services)
-    _check_exports_unique(services)
+    _check_exports_unique(model, services)
     source = f"deployment {options.deployment}" + (f" ({model.root_url})" if model.root_url else "")
     example = next((service for service in services if service.methods), None)
     return PackageView(
@@ -163,41 +164,52 @@ def _example_call(model: Model, example: ServiceView | None, naming: JsNaming) -
     return f"{naming.method(service, method)}({', '.join(arguments)})"
 
 
-def _check_exports_unique(services: tuple[ServiceView, ...]) -> None:
+def _check_exports_unique(model: Model, services: tuple[ServiceView, ...]) -> None:
+    """Raise when a class name from a service name is already taken by the runtime or another service."""
     owners = {name: "the runtime" for name in RUNTIME_EXPORTS + RUNTIME_TYPE_EXPORTS + MODULE_NAMES}
-    for service in services:
-        for name in (service.client_class, service.events_class):
+    for service, view in zip(model.services, services, strict=True):
+        for name in (view.client_class, view.events_class):
             if name in owners:
+                document, _, pointer = service_name_at(service).partition("#")
                 raise TcgenError(
-                    f"service {service.name!r} would export {name}, which {owners[name]} uses too",
-                    hint="generate the clashing services into separate packages with --service",
+                    f"JavaScript: the service name {service.name!r} gives the class name {name}, "
+                    f"which {owners[name]} uses too",
+                    document=document,
+                    pointer=pointer,
+                    hint=_export_clash_hint(owners[name]),
                 )
             owners[name] = f"service {service.name!r}"
 
 
+def _export_clash_hint(owner: str) -> str:
+    reason = "JavaScript class names are the service name in PascalCase, and that name plus 'Events'"
+    if owner == "the runtime":
+        return f"{reason}. Leave this service out of the JavaScript package (--service NAME for each other service)"
+    return f"{reason}. Generate the two services into separate packages with --service"
+
+
 def _service(service: Service, naming: JsNaming) -> ServiceView:
+    client_class = naming.client_class(service)
     if not MODULE_NAME.match(service.name):
         raise TcgenError(
-            f"service name {service.name!r} cannot be a module file name",
+            f"JavaScript: the service name {service.name!r} cannot be a module file name",
             document=service.api_reference or service.exchanges_reference or "",
             pointer="/serviceName",
             hint="use lowercase letters, digits and '-' in serviceName",
         )
     methods = tuple(_method(service, method, naming) for method in service.methods)
     exchanges = tuple(_exchange(service, exchange, naming) for exchange in service.exchanges)
-    _check_members_unique(service, [method.name for method in methods], "method")
-    _check_members_unique(service, [exchange.name for exchange in exchanges], "exchange")
+    _check_members_unique([(view.name, method) for view, method in zip(methods, service.methods)], "method")
+    _check_members_unique([(view.name, exchange) for view, exchange in zip(exchanges, service.exchanges)], "exchange")
     return ServiceView(
         name=service.name,
         name_literal=js_string(service.name),
         module=service.name,
         api_version=service.api_version,
         api_version_literal=js_string(service.api_version),
-        client_class=naming.client_class(service),
+        client_class=client_class,
         events_class=naming.events_class(service),
-        exports=", ".join(
-            [naming.client_class(service)] + ([naming.events_class(service)] if exchanges else [])
-        ),
+        exports=", ".join([client_class] + ([naming.events_class(service)] if exchanges else [])),
         readme_events=f"`{naming.events_class(service)}`" if exchanges else "none",
         exchange_prefix=js_string(service.exchange_prefix),
         title=service.title,
@@ -208,21 +220,26 @@ def _service(service: Service, naming: JsNaming) -> ServiceView:
     )
 
 
-def _check_members_unique(service: Service, names: list[str], kind: str) -> None:
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise TcgenError(
-            f"service {service.name!r}: several {kind}s get the JavaScript name {duplicates[0]}",
-            document=(service.api_reference if kind == "method" else service.exchanges_reference) or "",
-            hint=f"rename one of the {kind}s in the reference",
-        )
+def _check_members_unique(named: list[tuple[str, Method | Exchange]], kind: str) -> None:
+    """Raise at the second of two methods (or exchanges) of one class that get the same JavaScript name."""
+    seen: dict[str, str] = {}
+    for name, entry in named:
+        if name in seen:
+            document, _, pointer = (entry.pointer + "/name").partition("#")
+            raise TcgenError(
+                f"JavaScript: {kind}s {seen[name]!r} and {entry.name!r} both get the name {name}",
+                document=document,
+                pointer=pointer,
+                hint=f"rename one of the {kind}s in the reference",
+            )
+        seen[name] = entry.name
 
 
 def _method(service: Service, method: Method, naming: JsNaming) -> MethodView:
-    args = [naming.argument(arg) for arg in method.args]
+    args = [naming.argument(arg, argument_at(method, index)) for index, arg in enumerate(method.args)]
     if len(set(args)) != len(args):
         raise TcgenError(
-            f"method {method.name!r}: two path arguments get the same JavaScript name: {', '.join(args)}",
+            f"JavaScript: two path arguments of method {method.name!r} get the same name: {', '.join(args)}",
             document=method.pointer.partition("#")[0],
             pointer=method.pointer.partition("#")[2] + "/args",
             hint="rename one of the route's <arguments>",

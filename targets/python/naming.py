@@ -13,8 +13,16 @@ from __future__ import annotations
 
 import re
 
-from generator.errors import TcgenError
 from generator.model import Exchange, Method, Service
+from targets.reference_names import (
+    argument_at,
+    ascii_words,
+    exchange_name_at,
+    method_name_at,
+    query_at,
+    routing_key_part_at,
+    service_name_at,
+)
 
 # Fixed lists rather than `keyword.kwlist` and `dir(builtins)`, so the output does
 # not depend on which Python runs the generator.
@@ -49,30 +57,29 @@ RESERVED_CLASS_NAMES = frozenset(
     {"Any", "BaseClient", "BaseEvents", "Binding", "Credentials", "QueryValue", "RoutingKeyWord", "TaskclusterError"}
 )
 
+LANGUAGE = "Python"
+
 _ACRONYM_END = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _WORD_START = re.compile(r"([a-z0-9])([A-Z])")
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Za-z]+")
 
 
-def snake_case(name: str) -> str:
-    """Convert camelCase, PascalCase or dashed names: awsS3Credentials -> aws_s3_credentials."""
+def snake_case(name: str, *, kind: str = "name", where: str = "") -> str:
+    """Convert camelCase, PascalCase or dashed names: awsS3Credentials -> aws_s3_credentials.
+
+    Raises a TcgenError at `where` ("document#pointer") for a name that
+    targets.reference_names rejects; the result then always starts with a letter.
+    """
+    ascii_words(name, language=LANGUAGE, kind=kind, where=where)
     spaced = _WORD_START.sub(r"\1_\2", _ACRONYM_END.sub(r"\1_\2", name))
-    return _identifier(_NOT_ALPHANUMERIC.sub("_", spaced).strip("_").lower(), name)
+    return _NOT_ALPHANUMERIC.sub("_", spaced).strip("_").lower()
 
 
-def pascal_case(name: str) -> str:
+def pascal_case(name: str, *, kind: str = "name", where: str = "") -> str:
     """Convert dashed, snake or camelCase names: purge-cache -> PurgeCache."""
+    ascii_words(name, language=LANGUAGE, kind=kind, where=where)
     words = _NOT_ALPHANUMERIC.split(_WORD_START.sub(r"\1_\2", name))
-    return _identifier("".join(word[:1].upper() + word[1:] for word in words if word), name)
-
-
-def _identifier(candidate: str, original: str) -> str:
-    if not candidate.isidentifier():
-        raise TcgenError(
-            f"cannot make a Python identifier from {original!r}",
-            hint="names in references must start with a letter",
-        )
-    return candidate
+    return "".join(word[:1].upper() + word[1:] for word in words if word)
 
 
 def avoid(name: str, reserved: frozenset[str]) -> str:
@@ -83,33 +90,52 @@ def avoid(name: str, reserved: frozenset[str]) -> str:
 
 
 class PythonNaming:
-    """Public Python names; generator.emit.Naming."""
+    """Public Python names; generator.emit.Naming.
+
+    `where` arguments are "document#pointer" of the name in its reference, so
+    that a name Python cannot use raises an error pointing at the entry.
+    """
 
     def client_class(self, service: Service) -> str:
-        name = pascal_case(service.name)
+        name = pascal_case(service.name, kind="service", where=service_name_at(service))
         # Only events classes end in "Events", so service "x-events" cannot take
         # the name of service "x"'s events class.
         return avoid(name + "_" if name.endswith("Events") else name, RESERVED_CLASS_NAMES)
 
     def events_class(self, service: Service) -> str:
-        return avoid(pascal_case(service.name) + "Events", RESERVED_CLASS_NAMES)
+        name = pascal_case(service.name, kind="service", where=service_name_at(service))
+        return avoid(name + "Events", RESERVED_CLASS_NAMES)
 
     def method(self, service: Service, method: Method) -> str:
-        return avoid(snake_case(method.name), CLIENT_MEMBERS)
+        """Name of the method, after checking its argument and query names too.
 
-    def argument(self, name: str) -> str:
-        return avoid(snake_case(name), BUILTINS | PARAMETER_NAMES)
+        The surface names a method before its arguments, so checking them here
+        gives every caller an error that points at the entry's own name.
+        """
+        for index, name in enumerate(method.args):
+            self.argument(name, where=argument_at(method, index))
+        for index, name in enumerate(method.query):
+            self.query(name, where=query_at(method, index))
+        return avoid(snake_case(method.name, kind="method", where=method_name_at(method)), CLIENT_MEMBERS)
 
-    def query(self, name: str) -> str:
-        return avoid(snake_case(name), BUILTINS | PARAMETER_NAMES)
+    def argument(self, name: str, where: str = "") -> str:
+        return avoid(snake_case(name, kind="path argument", where=where), BUILTINS | PARAMETER_NAMES)
+
+    def query(self, name: str, where: str = "") -> str:
+        return avoid(snake_case(name, kind="query parameter", where=where), BUILTINS | PARAMETER_NAMES)
 
     def exchange(self, service: Service, exchange: Exchange) -> str:
-        return avoid(snake_case(exchange.name), EVENTS_MEMBERS)
+        """Name of the exchange helper, after checking its routing-key part names too (see `method`)."""
+        for index, part in enumerate(exchange.routing_key):
+            if part.constant is None:
+                self.routing_key_part(part.name, where=routing_key_part_at(exchange, index))
+        name = snake_case(exchange.name, kind="exchange", where=exchange_name_at(exchange))
+        return avoid(name, EVENTS_MEMBERS)
 
-    def routing_key_part(self, name: str) -> str:
+    def routing_key_part(self, name: str, where: str = "") -> str:
         """Keyword argument of an exchange helper for one routing-key part."""
-        return avoid(snake_case(name), BUILTINS | PARAMETER_NAMES)
+        return avoid(snake_case(name, kind="routing-key part", where=where), BUILTINS | PARAMETER_NAMES)
 
     def module(self, service: Service) -> str:
         """Module of the package that contains the service's classes."""
-        return avoid(snake_case(service.name), frozenset())
+        return avoid(snake_case(service.name, kind="service", where=service_name_at(service)), frozenset())
