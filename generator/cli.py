@@ -6,10 +6,13 @@ import argparse
 import dataclasses
 import json
 import logging
+import re
 import sys
 import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
+
+import semver
 
 from . import __version__
 from .config import find_deployments, read_config
@@ -26,6 +29,8 @@ from .validate import validate
 log = logging.getLogger("tcgen")
 
 EXIT_BAD_INPUT = 2
+# PEP 440 accepts these SemVer pre-release forms, so they can go into a Python package's metadata.
+PYTHON_PRERELEASE = re.compile(r"(a|alpha|b|beta|c|rc|pre|preview)([.-]?\d+)?", re.IGNORECASE)
 SOURCE_HELP = "root URL (http:// or https://), deployment directory, or references bundle file"
 
 
@@ -117,15 +122,55 @@ def _deployment_name(source: str) -> str:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    languages = tuple(dict.fromkeys(args.language or LANGUAGES))
+    _check_package_version(args.package_version, languages)
+    _check_out_outside_source(args.source, args.out, languages)
     model = load_model(args.source)
     if args.service:
         model = model.only(args.service)
-    languages = tuple(dict.fromkeys(args.language or LANGUAGES))
     trees = generate(model, _options_for(args), languages)
     write_trees(trees, args.out)
     for language in languages:
         print(f"{language}: {len(trees[language])} files in {args.out / language}")
     return 0
+
+
+def _check_package_version(version: str, languages: tuple[str, ...]) -> None:
+    """Raise unless `version` is a SemVer version every requested language can carry."""
+    if not semver.Version.is_valid(version):
+        raise TcgenError(
+            f"--package-version {version!r} is not a semantic version",
+            hint="give a version such as 1.2.3 or 1.2.3-rc.1 (MAJOR.MINOR.PATCH, see https://semver.org)",
+        )
+    prerelease = semver.Version.parse(version).prerelease
+    if "python" in languages and prerelease and not PYTHON_PRERELEASE.fullmatch(prerelease):
+        raise TcgenError(
+            f"--package-version {version!r} has a pre-release part Python packages cannot carry",
+            hint="use a pre-release such as -alpha.1, -beta.2 or -rc.1, which PEP 440 accepts",
+        )
+
+
+def _check_out_outside_source(source: str, out: Path, languages: tuple[str, ...] = ()) -> None:
+    """Raise if writing to `out` would change the source, or a later read of it.
+
+    Generated files inside a source directory would be read as part of it next
+    time, and `out/<language>` is replaced whole, source and all.
+    """
+    source_path = Path(source)
+    if not source_path.exists():
+        return
+    source_root, target = source_path.resolve(), out.resolve()
+    if source_path.is_dir() and target.is_relative_to(source_root):
+        raise TcgenError(
+            f"--out {out} is inside the source directory {source}",
+            hint="choose an --out outside the source directory, so that the output is not read as source",
+        )
+    for language in languages:
+        if source_root.is_relative_to(target / language):
+            raise TcgenError(
+                f"the source {source} is inside {out / language}, which generate replaces",
+                hint="move the source or choose another --out",
+            )
 
 
 def _model(args: argparse.Namespace) -> int:
@@ -175,16 +220,34 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _snapshot(args: argparse.Namespace) -> int:
+    _check_out_outside_source(args.source, args.out)
+    _check_empty_directory(args.out)
     documents = load_source(args.source, timeout=environment_timeout())
     build_model(validate(documents))
-    if args.out.exists() and any(args.out.iterdir()):
-        raise TcgenError(
-            f"{args.out} is not empty",
-            hint="snapshot into a new directory, or remove the old snapshot first",
-        )
     count = write_directory(documents, args.out)
     print(f"wrote {count} documents to {args.out}")
     return 0
+
+
+def _check_empty_directory(out: Path) -> None:
+    """Raise unless `out` is missing or an empty directory."""
+    if out.exists() and not out.is_dir():
+        raise TcgenError(
+            f"--out {out} exists and is not a directory",
+            hint="snapshot into a new directory",
+        )
+    try:
+        empty = not out.exists() or not any(out.iterdir())
+    except OSError as error:
+        raise TcgenError(
+            f"reading {out} failed: {error.strerror or error}",
+            hint="snapshot into a new directory you can write to",
+        ) from None
+    if not empty:
+        raise TcgenError(
+            f"{out} is not empty",
+            hint="snapshot into a new directory, or remove the old snapshot first",
+        )
 
 
 def _serve(args: argparse.Namespace) -> int:

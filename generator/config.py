@@ -50,13 +50,18 @@ def read_config(directory: Path) -> DeploymentConfig:
         )
     data = parse_json(path.read_bytes(), document=str(path))
     if not isinstance(data, dict):
-        raise TcgenError("deployment config must be a JSON object", document=str(path))
+        raise TcgenError(
+            "deployment config must be a JSON object",
+            document=str(path),
+            hint='write an object with name, rootUrl and packages, such as '
+            '{"name": "default", "rootUrl": "https://tc.example.com", "packages": {}}',
+        )
     name = _string(data, "name", path, "")
     root_url = _string(data, "rootUrl", path, "")
     options = PackageOptions(deployment=name)
-    packages = data.get("packages", {})
+    packages = _object(data, "packages", path)
     for section, key, attribute, pattern in PACKAGE_FIELDS:
-        value = packages.get(section, {}).get(key) if isinstance(packages.get(section), dict) else None
+        value = _object(packages, section, path, "packages").get(key)
         if value is None:
             continue
         if not isinstance(value, str) or not re.fullmatch(pattern, value):
@@ -68,6 +73,19 @@ def read_config(directory: Path) -> DeploymentConfig:
             )
         options = dataclasses.replace(options, **{attribute: value})
     return DeploymentConfig(name, root_url, directory, options)
+
+
+def _object(data: dict[str, Any], key: str, path: Path, *parents: str) -> dict[str, Any]:
+    """Return the object at data[key], or {} when the key is missing. Raise when it is not an object."""
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise TcgenError(
+            f"'{key}' must be a JSON object",
+            document=str(path),
+            pointer=join_pointer(*parents, key),
+            hint=f"set '{key}' to an object, or remove it (specs/README.md shows a full {CONFIG_FILE})",
+        )
+    return value
 
 
 def _string(data: dict[str, Any], key: str, path: Path, default: str) -> str:

@@ -98,34 +98,121 @@ def generate(model: Model, options: PackageOptions, languages: tuple[str, ...]) 
 
 
 def write_trees(trees: dict[str, Files], out: Path) -> None:
-    """Write each language under `out/<language>`, replacing what was there whole."""
-    out.mkdir(parents=True, exist_ok=True)
-    for language, files in sorted(trees.items()):
-        final = out / language
-        staging = Path(tempfile.mkdtemp(prefix=f".{language}-", dir=out))
-        try:
-            for relative, text in files.items():
-                path = staging / relative
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8", newline="\n")
-            os.chmod(staging, 0o755)
-            _replace_directory(staging, final)
-        except BaseException:
+    """Write each language under `out/<language>`, replacing what was there whole.
+
+    Every final path is checked and every language is written to a staging
+    directory inside `out` before the first one is replaced. So a failure leaves
+    the earlier contents of `out` as they were, though an `out` this call
+    created may stay behind, empty.
+    """
+    finals = {language: out / language for language in sorted(trees)}
+    _check_output_paths(out, list(finals.values()))
+    _create_directory(out)
+    staged: dict[Path, Path] = {}
+    try:
+        for language, files in sorted(trees.items()):
+            staged[finals[language]] = _stage(language, files, out)
+        _swap_all(staged)
+    finally:
+        for staging in staged.values():
             shutil.rmtree(staging, ignore_errors=True)
-            raise
 
 
-def _replace_directory(new: Path, final: Path) -> None:
-    """Move `new` to `final`; the old `final` is removed only once the new one is in place."""
-    if not final.exists():
-        new.rename(final)
-        return
-    if not final.is_dir():
+def _check_output_paths(out: Path, finals: list[Path]) -> None:
+    """Raise if `out` exists but is not a directory, or an `out/<language>` is not a plain one."""
+    for path in [out, *finals]:
+        if path.exists() and not path.is_dir():
+            problem = "exists and is not a directory"
+        elif path != out and path.is_symlink():
+            problem = "is a symbolic link, which tcgen does not replace"
+        else:
+            continue
+        raise TcgenError(f"{path} {problem}", document=str(path), hint="remove it or choose another --out")
+
+
+def _create_directory(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _write_error(out, error) from None
+
+
+def _write_error(path: Path, error: OSError) -> TcgenError:
+    return TcgenError(
+        f"writing {path} failed: {error.strerror or error}",
+        document=str(path),
+        hint="check that --out names a directory you can write to, with no file in its path",
+    )
+
+
+def _stage(language: str, files: Files, out: Path) -> Path:
+    """Write one language's files to a new directory inside `out` and return it."""
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{language}-", dir=out))
+    except OSError as error:
+        raise _write_error(out, error) from None
+    try:
+        for relative, text in files.items():
+            _write_file(staging, relative, text)
+        os.chmod(staging, 0o755)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def _write_file(staging: Path, relative: str, text: str) -> None:
+    path = staging / relative
+    if not path.resolve().is_relative_to(staging.resolve()):
+        raise TcgenError(f"generated file {relative!r} would be written outside its package directory")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+    except UnicodeEncodeError as error:
         raise TcgenError(
-            f"{final} exists and is not a directory",
-            hint="remove it or choose another --out",
-        )
+            f"generated file {relative} contains text that is not valid Unicode ({error.reason})",
+            hint="remove unpaired surrogate escapes (such as \\udfff) from the references",
+        ) from None
+    except OSError as error:
+        raise _write_error(path, error) from None
+
+
+def _swap_all(staged: dict[Path, Path]) -> None:
+    """Move every staging directory to its final path; on failure, put back what was moved."""
+    done: list[tuple[Path, Path, Path | None]] = []
+    try:
+        for final, staging in staged.items():
+            old = _move_aside(final)
+            try:
+                staging.rename(final)
+            except OSError:
+                if old is not None:
+                    old.rename(final)
+                raise
+            done.append((final, staging, old))
+    except OSError as error:
+        _put_back(done)
+        raise _write_error(final, error) from None
+    for _, _, old in done:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _move_aside(final: Path) -> Path | None:
+    """Rename an existing `final` to a hidden name beside it and return that name."""
+    if not final.exists():
+        return None
     old = final.with_name(f".{final.name}-old-{os.getpid()}")
     final.rename(old)
-    new.rename(final)
-    shutil.rmtree(old)
+    return old
+
+
+def _put_back(done: list[tuple[Path, Path, Path | None]]) -> None:
+    """Undo finished moves: each new directory goes back to staging, each old one to its place."""
+    for final, staging, old in reversed(done):
+        try:
+            final.rename(staging)
+            if old is not None:
+                old.rename(final)
+        except OSError as error:
+            log.error("could not restore %s after a failed write: %s", final, error)

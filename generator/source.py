@@ -9,9 +9,13 @@ release give identical documents.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
+import math
 import os
+import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import TcgenError
+from .errors import TcgenError, escape_pointer_token
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +33,16 @@ MANIFEST_PATH = "/references/manifest.json"
 URI_KEYS = ("$id", "$schema", "$ref")
 DEFAULT_TIMEOUT_SECONDS = 30.0
 MAX_PARALLEL_FETCHES = 16
+DOCUMENT_TOPS = ("references", "schemas")
+# Real Taskcluster references and schemas nest at most 14 levels (releases 30 to 106).
+# The limit keeps the recursive stages after parsing (validation, model) far from
+# Python's recursion limit.
+MAX_NESTING_DEPTH = 100
+URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+READ_CHUNK_BYTES = 64 * 1024
+# NOTE: a guessed cap. The largest real document is well under 1 MiB; the cap
+# keeps a server that streams without end from filling memory.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,15 +58,59 @@ class Documents:
 
     def require(self, path: str, *, needed_by: str, pointer: str = "") -> Any:
         """Return the document at `path`, or raise naming the document that needs it."""
-        document = self.get(path)
-        if document is None:
+        requested = document_path(path)
+        if URL_SCHEME.match(requested):
             raise TcgenError(
-                f"document {document_path(path)} is not in the source",
+                f"{requested} is outside the deployment",
                 document=needed_by,
                 pointer=pointer,
-                hint=f"add {document_path(path)} to {self.origin} or fix the reference to it",
+                hint="absolute URLs outside the deployment are not supported: name a document of this "
+                "deployment by its path (/references/... or /schemas/...) or by a path relative to this one",
+            )
+        if requested not in self.by_path:
+            raise TcgenError(
+                f"document {requested} is not in the source",
+                document=needed_by,
+                pointer=pointer,
+                hint=f"add {requested} to {self.origin} or fix the reference to it",
+            )
+        document = self.by_path[requested]
+        if document is None:
+            raise TcgenError(
+                f"document {requested} is JSON null",
+                document=requested,
+                hint=f"replace the null in {requested} with the schema or reference it should contain "
+                f"({needed_by} needs it at {pointer or 'its root'})",
             )
         return document
+
+
+def check_document_path(path: str, *, document: str, pointer: str = "") -> str:
+    """Return `path` if it names a document safely, so that writing it stays inside a directory."""
+    problem = _document_path_problem(path)
+    if problem:
+        raise TcgenError(
+            f"invalid document path {path!r}: {problem}",
+            document=document,
+            pointer=pointer,
+            hint="name each document by a normalized path under /references/ or /schemas/ "
+            "ending in .json, such as /schemas/queue/v1/task.json",
+        )
+    return path
+
+
+def _document_path_problem(path: str) -> str:
+    """Why `path` is not a safe document path, or '' when it is one."""
+    if "\\" in path or "\x00" in path:
+        return "it contains a backslash or a NUL character"
+    segments = path.split("/")
+    if len(segments) < 3 or segments[0] != "" or segments[1] not in DOCUMENT_TOPS:
+        return "it is not under /references/ or /schemas/"
+    if any(segment in ("", ".", "..") for segment in segments[2:]):
+        return "it has an empty, '.' or '..' segment"
+    if not path.endswith(".json"):
+        return "it does not end in .json"
+    return ""
 
 
 def document_path(uri: str) -> str:
@@ -79,7 +137,7 @@ def load_source(source: str, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Doc
 def parse_json(text: str | bytes, *, document: str) -> Any:
     """Parse JSON, turning a syntax error into a TcgenError that names the document."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as error:
         raise TcgenError(
             f"invalid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
@@ -92,11 +150,70 @@ def parse_json(text: str | bytes, *, document: str) -> Any:
             document=document,
             hint="save the document as UTF-8",
         ) from None
+    except RecursionError:
+        raise _too_deep(document, "") from None
+    _check_tree(value, document)
+    return value
+
+
+def _check_tree(value: Any, document: str) -> None:
+    """Reject nesting deeper than MAX_NESTING_DEPTH and text that is not valid Unicode."""
+    # Each entry is (node, depth, trail); a trail is (parent trail, key), so the
+    # JSON pointer is built only for the node that fails.
+    stack: list[tuple[Any, int, Any]] = [(value, 0, None)]
+    while stack:
+        node, depth, trail = stack.pop()
+        if depth > MAX_NESTING_DEPTH:
+            raise _too_deep(document, _pointer(trail))
+        if isinstance(node, str):
+            _check_text(node, document, trail)
+            continue
+        if isinstance(node, dict):
+            items: Iterable[tuple[Any, Any]] = node.items()
+        elif isinstance(node, list):
+            items = enumerate(node)
+        else:
+            continue
+        for key, item in items:
+            if isinstance(key, str):
+                _check_text(key, document, trail)
+            stack.append((item, depth + 1, (trail, key)))
+
+
+def _check_text(text: str, document: str, trail: Any) -> None:
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise TcgenError(
+            "invalid JSON: a string contains an unpaired surrogate escape (such as \\udfff)",
+            document=document,
+            pointer=_pointer(trail),
+            hint="replace the escape with the character it should be, or remove it",
+        ) from None
+
+
+def _pointer(trail: Any) -> str:
+    tokens: list[str] = []
+    while trail is not None:
+        trail, key = trail
+        tokens.append("/" + escape_pointer_token(key))
+    return "".join(reversed(tokens))
+
+
+def _too_deep(document: str, pointer: str) -> TcgenError:
+    return TcgenError(
+        f"invalid JSON: nested more than {MAX_NESTING_DEPTH} levels deep",
+        document=document,
+        pointer=pointer,
+        hint="check that this is a Taskcluster reference or schema; real ones nest fewer than 20 levels",
+    )
 
 
 def read_bundle(path: Path) -> Documents:
     """Read a JSON array of {"filename", "content"} objects."""
-    entries = parse_json(path.read_bytes(), document=str(path))
+    entries = parse_json(_read_bytes(path), document=str(path))
     if not isinstance(entries, list):
         raise TcgenError(
             "a references bundle must be a JSON array of {filename, content} objects",
@@ -113,7 +230,10 @@ def read_bundle(path: Path) -> Documents:
                 pointer=f"/{index}",
                 hint="every entry needs a 'filename' and a 'content' field",
             )
-        by_path["/" + entry["filename"].lstrip("/")] = entry["content"]
+        name = check_document_path(
+            "/" + entry["filename"].lstrip("/"), document=str(path), pointer=f"/{index}/filename"
+        )
+        by_path[name] = entry["content"]
     return _finish(str(path), "", by_path)
 
 
@@ -127,21 +247,46 @@ def read_directory(path: Path) -> Documents:
             "(references/manifest.json, references/<service>/<version>/api.json, schemas/...)",
         )
     by_path: dict[str, Any] = {}
-    for top in ("references", "schemas"):
+    for top in DOCUMENT_TOPS:
         for file in sorted((path / top).rglob("*.json")):
             relative = file.relative_to(path).as_posix()
-            by_path["/" + relative] = parse_json(file.read_bytes(), document=relative)
+            by_path["/" + relative] = parse_json(_read_bytes(file), document=relative)
     root_url = _directory_root_url(path)
     return _finish(str(path), root_url, by_path)
 
 
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise TcgenError(
+            f"reading {path} failed: {error.strerror or error}",
+            document=str(path),
+            hint="check that the file exists and is readable",
+        ) from None
+
+
 def _directory_root_url(path: Path) -> str:
+    """Return the `rootUrl` of the directory's deployment.json, or '' when there is none."""
     config = path / "deployment.json"
     if not config.is_file():
         return ""
-    data = parse_json(config.read_bytes(), document=str(config))
-    root_url = data.get("rootUrl", "") if isinstance(data, dict) else ""
-    return root_url if isinstance(root_url, str) else ""
+    data = parse_json(_read_bytes(config), document=str(config))
+    if not isinstance(data, dict):
+        raise TcgenError(
+            "deployment config must be a JSON object",
+            document=str(config),
+            hint='write an object such as {"name": "default", "rootUrl": "https://tc.example.com"}',
+        )
+    root_url = data.get("rootUrl", "")
+    if not isinstance(root_url, str):
+        raise TcgenError(
+            "'rootUrl' must be a string",
+            document=str(config),
+            pointer="/rootUrl",
+            hint="set 'rootUrl' to the deployment's root URL, such as https://tc.example.com",
+        )
+    return root_url
 
 
 def _finish(origin: str, root_url: str, by_path: dict[str, Any]) -> Documents:
@@ -151,6 +296,8 @@ def _finish(origin: str, root_url: str, by_path: dict[str, Any]) -> Documents:
             document=origin,
             hint="a deployment publishes its manifest at <rootUrl>/references/manifest.json",
         )
+    for path in by_path:
+        check_document_path(path, document=origin)
     normalized = {key: strip_root_url(value, root_url) for key, value in sorted(by_path.items())}
     log.info("read %d documents from %s", len(normalized), origin)
     return Documents(origin=origin, root_url=root_url, by_path=normalized)
@@ -185,30 +332,60 @@ def strip_root_url(document: Any, root_url: str) -> Any:
 
 def fetch_deployment(root_url: str, *, timeout: float) -> Documents:
     """Fetch the manifest, every reference it lists and every schema they reach."""
-    root_url = root_url.rstrip("/")
-    manifest = _fetch_json(root_url + MANIFEST_PATH, timeout)
+    root_url = _check_root_url(root_url).rstrip("/")
+    manifest_url = root_url + MANIFEST_PATH
+    manifest = _fetch_json(manifest_url, timeout)
     references = manifest.get("references") if isinstance(manifest, dict) else None
     if not isinstance(references, list) or not all(isinstance(item, str) for item in references):
         raise TcgenError(
             "the manifest has no 'references' list of strings",
-            document=root_url + MANIFEST_PATH,
+            document=manifest_url,
             pointer="/references",
             hint="check that the root URL is a Taskcluster deployment",
         )
+    pending = _manifest_links(manifest, root_url)
     fetched: dict[str, Any] = {MANIFEST_PATH: manifest}
-    pending = {_abstract(uri, root_url) for uri in references}
-    pending.add(document_path(_abstract(manifest.get("$schema", ""), root_url)))
     with ThreadPoolExecutor(max_workers=MAX_PARALLEL_FETCHES) as pool:
         while pending:
-            batch = sorted(path for path in pending if path and path not in fetched)
-            pending = set()
+            batch = sorted(pending)
             results = pool.map(lambda path: _fetch_json(root_url + path, timeout), batch)
             for path, document in zip(batch, results):
                 fetched[path] = document
-                pending.update(linked_documents(path, strip_root_url(document, root_url)))
+            pending = set()
+            for path in batch:
+                for linked in linked_documents(path, strip_root_url(fetched[path], root_url)):
+                    pending.add(check_document_path(linked, document=root_url + path))
             pending -= set(fetched)
     log.info("fetched %d documents from %s", len(fetched), root_url)
     return _finish(root_url, root_url, fetched)
+
+
+def _check_root_url(root_url: str) -> str:
+    """Return `root_url` if it is a plain http(s) URL of a host and an optional path."""
+    parts = urllib.parse.urlsplit(root_url)
+    if "?" in root_url or "#" in root_url or not parts.netloc:
+        raise TcgenError(
+            f"invalid root URL {root_url!r}: it needs a host and must have no query or fragment",
+            document=root_url,
+            hint="pass the deployment's root URL alone, such as https://tc.example.com",
+        )
+    return root_url
+
+
+def _manifest_links(manifest: dict[str, Any], root_url: str) -> set[str]:
+    """Paths of the references the manifest lists and of its meta-schema, each checked."""
+    manifest_url = root_url + MANIFEST_PATH
+    links: set[str] = set()
+    for index, uri in enumerate(manifest["references"]):
+        path = _abstract(uri, root_url)
+        if path:
+            links.add(check_document_path(path, document=manifest_url, pointer=f"/references/{index}"))
+    schema_uri = manifest.get("$schema")
+    path = _abstract(schema_uri, root_url) if isinstance(schema_uri, str) else ""
+    if path:
+        links.add(check_document_path(path, document=manifest_url, pointer="/$schema"))
+    links.discard(MANIFEST_PATH)
+    return links
 
 
 def _abstract(uri: str, root_url: str) -> str:
@@ -260,42 +437,112 @@ def _refs(node: Any) -> Iterable[str]:
 
 
 def _fetch_json(url: str, timeout: float) -> Any:
+    """Fetch and parse one document. `timeout` bounds each socket read and the whole download."""
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    deadline = time.monotonic() + timeout
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read()
+            body = _read_body(response, url, deadline, timeout)
+            content_type = response.headers.get_content_type()
     except urllib.error.HTTPError as error:
         raise TcgenError(
             f"fetching {url} failed: HTTP {error.code} {error.reason}",
             document=url,
             hint="check the root URL and that the deployment publishes this document",
         ) from None
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-        reason = getattr(error, "reason", error)
+    except (http.client.HTTPException, OSError) as error:
+        reason = getattr(error, "reason", None) or error
         raise TcgenError(
             f"fetching {url} failed: {reason}",
             document=url,
             hint=f"check that the deployment is reachable (timeout {timeout:g} s, set with TCGEN_TIMEOUT)",
         ) from None
+    if content_type == "text/html" or body.lstrip().startswith(b"<"):
+        raise TcgenError(
+            f"fetching {url} returned HTML, not JSON",
+            document=url,
+            hint="check the root URL: a deployment serves JSON at <rootUrl>/references/manifest.json, "
+            "and an HTML response is often the login or error page of a proxy",
+        )
     return parse_json(body, document=url)
+
+
+def _read_body(response: http.client.HTTPResponse, url: str, deadline: float, timeout: float) -> bytes:
+    """Read the body in chunks until it ends, the deadline passes or it grows too large."""
+    # NOTE: a single read still waits up to `timeout` for data, so a download
+    # can stop up to `timeout` seconds after the deadline.
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := response.read1(READ_CHUNK_BYTES):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_DOCUMENT_BYTES:
+            raise TcgenError(
+                f"fetching {url} failed: the document is larger than {MAX_DOCUMENT_BYTES // 2**20} MiB",
+                document=url,
+                hint="check the root URL: real references and schemas are far smaller",
+            )
+        if time.monotonic() > deadline:
+            raise TcgenError(
+                f"fetching {url} timed out: the whole document did not arrive within {timeout:g} s "
+                f"({size} bytes received)",
+                document=url,
+                hint="check that the deployment is reachable and responsive, "
+                "or set TCGEN_TIMEOUT to more seconds per document",
+            )
+    if response.length:
+        raise TcgenError(
+            f"fetching {url} failed: the server closed the connection after {size} bytes, "
+            f"{response.length} more were expected",
+            document=url,
+            hint="check that the deployment is reachable and try again",
+        )
+    return b"".join(chunks)
 
 
 def write_directory(documents: Documents, out: Path) -> int:
     """Write documents as a deployment directory (a snapshot); return the file count."""
+    root = out.resolve()
     for path, document in documents.by_path.items():
-        target = out / path.lstrip("/")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        target = _target_inside(root, path)
+        text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise TcgenError(
+                f"writing {target} failed: {error.strerror or error}",
+                document=path,
+                hint="check that --out names a directory you can write to",
+            ) from None
     return len(documents.by_path)
 
 
-def environment_timeout() -> float:
-    """Fetch timeout in seconds from TCGEN_TIMEOUT, or the default."""
-    value = os.environ.get("TCGEN_TIMEOUT", "")
-    try:
-        return float(value) if value else DEFAULT_TIMEOUT_SECONDS
-    except ValueError:
+def _target_inside(root: Path, path: str) -> Path:
+    """Return the file under `root` that document `path` is written to, or raise if it is outside `root`."""
+    check_document_path(path, document=str(root))
+    target = (root / path.lstrip("/")).resolve()
+    if not target.is_relative_to(root):
         raise TcgenError(
-            f"TCGEN_TIMEOUT={value!r} is not a number of seconds",
-            hint="set TCGEN_TIMEOUT to a number such as 30, or unset it",
-        ) from None
+            f"document {path} would be written to {target}, outside {root}",
+            document=path,
+            hint=f"remove the symbolic link under {root} that leads outside it, or choose another --out",
+        )
+    return target
+
+
+def environment_timeout() -> float:
+    """Return the fetch timeout in seconds per document, from TCGEN_TIMEOUT or the default."""
+    value = os.environ.get("TCGEN_TIMEOUT", "")
+    if not value:
+        return DEFAULT_TIMEOUT_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise TcgenError(
+            f"TCGEN_TIMEOUT={value!r} is not a finite number of seconds greater than 0",
+            hint="set TCGEN_TIMEOUT to a number of seconds such as 30, or unset it",
+        )
+    return seconds
