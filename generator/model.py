@@ -13,14 +13,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
+import unicodedata
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import TcgenError, join_pointer
-from .source import Documents, document_path, service_schema_uri
-from .validate import ValidatedSource
+from .source import MANIFEST_PATH, Documents, document_path, service_schema_uri
+from .validate import Reference, ValidatedSource
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,9 @@ class Exchange:
     routing_key: tuple[RoutingKeyPart, ...]
     schema: str
     pointer: str
+
+
+_Entry = TypeVar("_Entry", Method, Exchange)
 
 
 @dataclass(frozen=True)
@@ -180,16 +185,87 @@ def scope_lines(scopes: str | None) -> list[str]:
     return lines
 
 
+# -- text -------------------------------------------------------------------
+
+# Text that breaks generated source: line breaks other than LF, C0 controls
+# other than tab and LF, U+FEFF, and lone surrogates (legal in JSON as escapes).
+_UNSAFE_TEXT = re.compile("\r\n?|[\u0085\u2028\u2029]|[\x00-\x08\x0b-\x1f\ufeff]|[\ud800-\udfff]")
+
+
+def free_text(text: str) -> str:
+    """Make markdown text safe in any output language: LF line ends and no invisible controls."""
+    return _UNSAFE_TEXT.sub(_replace_unsafe, text)
+
+
+def one_line_text(text: str) -> str:
+    """Make text safe like `free_text`, then join its lines with spaces."""
+    return free_text(text).replace("\n", " ")
+
+
+def _replace_unsafe(match: re.Match[str]) -> str:
+    character = match.group()[0]
+    if character in "\r\u0085\u2028\u2029":
+        return "\n"
+    if "\ud800" <= character <= "\udfff":
+        return "\ufffd"
+    return ""
+
+
+def _unsafe_in_name(character: str) -> str:
+    """Why a character may not appear in a name or wire string, or "" when it may."""
+    category = unicodedata.category(character)
+    if category == "Cs":
+        return "a lone surrogate"
+    if category == "Cc":
+        return "a control character"
+    if category in ("Zl", "Zp"):
+        return "a line or paragraph separator"
+    if character.isspace() or category == "Zs":
+        return "whitespace"
+    if category == "Cf":
+        return "an invisible format character"
+    return ""
+
+
+@dataclass(frozen=True)
+class _Place:
+    """A document and a JSON pointer in it, for error messages."""
+
+    document: str
+    pointer: str = ""
+
+    def at(self, *tokens: str | int) -> _Place:
+        return _Place(self.document, self.pointer + join_pointer(*tokens))
+
+
+def _name(value: str, field: str, place: _Place) -> str:
+    """Return an identifier or wire string unchanged, or raise if it contains an unsafe character."""
+    for character in value:
+        problem = _unsafe_in_name(character)
+        if problem:
+            excerpt = value if len(value) <= 60 else value[:57] + "..."
+            raise TcgenError(
+                f"{field} {excerpt!r} contains {problem} (U+{ord(character):04X})",
+                document=place.document,
+                pointer=place.pointer,
+                hint=f"remove U+{ord(character):04X} from the {field}: names, routes and other strings "
+                "sent on the wire may not contain control characters, whitespace, invisible format "
+                "characters (such as U+FEFF), line or paragraph separators, or lone surrogates",
+            )
+    return value
+
+
+def _names(values: list[str], field: str, place: _Place) -> tuple[str, ...]:
+    return tuple(_name(value, field, place.at(index)) for index, value in enumerate(values))
+
+
 # -- building -----------------------------------------------------------------
 
 
 def build_model(validated: ValidatedSource) -> Model:
     """Build the model from validated references, resolving every schema they reach."""
     documents = validated.documents
-    by_service: dict[str, dict[str, Any]] = {}
-    for reference in validated.references:
-        service = reference.document["serviceName"]
-        by_service.setdefault(service, {})[reference.kind] = reference
+    by_service = _references_by_service(validated.references)
     services = tuple(
         _service(name, parts.get("api"), parts.get("exchanges"))
         for name, parts in sorted(by_service.items())
@@ -211,32 +287,66 @@ def build_model(validated: ValidatedSource) -> Model:
     return model
 
 
-def _service(name: str, api: Any, exchanges: Any) -> Service:
+def _references_by_service(references: Iterable[Reference]) -> dict[str, dict[str, Reference]]:
+    """Group references by service name, at most one of each kind per service."""
+    by_service: dict[str, dict[str, Reference]] = {}
+    for reference in references:
+        place = _Place(reference.path, "/serviceName")
+        service = _name(reference.document["serviceName"], "service name", place)
+        parts = by_service.setdefault(service, {})
+        earlier = parts.get(reference.kind)
+        if earlier is not None:
+            raise TcgenError(
+                f"service {service!r} has two {reference.kind} references: "
+                f"{earlier.path} and {reference.path}",
+                document=MANIFEST_PATH,
+                pointer=reference.manifest_pointer,
+                hint=f"list one {reference.kind} reference per service in the manifest, "
+                "or give the services distinct serviceName values",
+            )
+        parts[reference.kind] = reference
+    return by_service
+
+
+def _service(name: str, api: Reference | None, exchanges: Reference | None) -> Service:
+    methods = _entries(api, lambda path, index, entry: _method(name, path, index, entry))
+    events = _entries(exchanges, lambda path, index, entry: _exchange(name, path, index, entry))
     api_doc = api.document if api else {}
     exchanges_doc = exchanges.document if exchanges else {}
-    methods = tuple(
-        _method(name, api.path, index, entry)
-        for index, entry in enumerate(api_doc.get("entries", []))
-    ) if api else ()
-    _check_unique(api.path if api else "", [method.name for method in methods])
-    events = tuple(
-        _exchange(name, exchanges.path, index, entry)
-        for index, entry in enumerate(exchanges_doc.get("entries", []))
-    ) if exchanges else ()
-    _check_unique(exchanges.path if exchanges else "", [exchange.name for exchange in events])
+    api_version = _api_version(api) or _api_version(exchanges) or "v1"
+    prefix_place = _Place(exchanges.path if exchanges else "", "/exchangePrefix")
     return Service(
         name=name,
-        api_version=api_doc.get("apiVersion") or exchanges_doc.get("apiVersion", "v1"),
-        title=api_doc.get("title", exchanges_doc.get("title", name)),
-        description=api_doc.get("description", ""),
+        api_version=api_version,
+        title=one_line_text(api_doc.get("title", exchanges_doc.get("title", name))),
+        description=free_text(api_doc.get("description", "")),
         api_reference=api.path if api else None,
         methods=methods,
         exchanges_reference=exchanges.path if exchanges else None,
-        exchange_prefix=exchanges_doc.get("exchangePrefix", ""),
-        exchanges_title=exchanges_doc.get("title", ""),
-        exchanges_description=exchanges_doc.get("description", ""),
+        exchange_prefix=_name(exchanges_doc.get("exchangePrefix", ""), "exchange prefix", prefix_place),
+        exchanges_title=one_line_text(exchanges_doc.get("title", "")),
+        exchanges_description=free_text(exchanges_doc.get("description", "")),
         exchanges=events,
     )
+
+
+def _api_version(reference: Reference | None) -> str:
+    if reference is None:
+        return ""
+    place = _Place(reference.path, "/apiVersion")
+    return _name(reference.document.get("apiVersion", ""), "API version", place)
+
+
+def _entries(
+    reference: Reference | None, build: Callable[[str, int, dict[str, Any]], _Entry]
+) -> tuple[_Entry, ...]:
+    """Build every entry of a reference, checking that entry names are distinct."""
+    if reference is None:
+        return ()
+    entries = enumerate(reference.document["entries"])
+    built = tuple(build(reference.path, index, entry) for index, entry in entries)
+    _check_unique(reference.path, [item.name for item in built])
+    return built
 
 
 def _check_unique(path: str, names: list[str]) -> None:
@@ -253,37 +363,75 @@ def _check_unique(path: str, names: list[str]) -> None:
 
 
 def _method(service: str, path: str, index: int, entry: dict[str, Any]) -> Method:
-    pointer = join_pointer("entries", index)
-    args = tuple(entry.get("args", []))
-    route = entry["route"]
+    place = _Place(path, join_pointer("entries", index))
+    name = _name(entry["name"], "method name", place.at("name"))
+    route = _route(entry["route"], place.at("route"))
+    args = _names(entry.get("args", []), "argument name", place.at("args"))
     in_route = tuple(piece for kind, piece in split_route(route) if kind == "arg")
     if in_route != args:
         raise TcgenError(
-            f"method {entry['name']!r}: args {list(args)} do not match the route's "
-            f"<arguments> {list(in_route)}",
+            f"method {name!r}: args {list(args)} do not match the route's <arguments> {list(in_route)}",
             document=path,
-            pointer=pointer + "/args",
+            pointer=place.pointer + "/args",
             hint="list every <argument> of the route in 'args', in route order",
         )
     output: str | None = entry.get("output")
     output_kind = "none" if output is None else ("blob" if output == "blob" else "json")
+    output_uri = _body_uri(service, output, place.at("output")) if output_kind == "json" and output else None
     scopes = entry.get("scopes")
     return Method(
-        name=entry["name"],
-        title=entry.get("title", ""),
-        description=entry.get("description", ""),
-        category=entry.get("category", ""),
+        name=name,
+        title=one_line_text(entry.get("title", "")),
+        description=free_text(entry.get("description", "")),
+        category=one_line_text(entry.get("category", "")),
         stability=entry.get("stability", "experimental"),
         verb=entry["method"],
         route=route,
         args=args,
-        query=tuple(entry.get("query", [])),
-        input=service_schema_uri(service, entry["input"]) if "input" in entry else None,
-        output=service_schema_uri(service, output) if output is not None and output_kind == "json" else None,
+        query=_names(entry.get("query", []), "query parameter name", place.at("query")),
+        input=_body_uri(service, entry["input"], place.at("input")) if "input" in entry else None,
+        output=output_uri,
         output_kind=output_kind,
         scopes=None if scopes is None else json.dumps(scopes, sort_keys=True, separators=(",", ":")),
-        pointer=f"{path}#{pointer}",
+        pointer=f"{path}#{place.pointer}",
     )
+
+
+def _route(route: str, place: _Place) -> str:
+    """Return a route after checking that it starts with '/' and that every '<name>' is well formed."""
+    _name(route, "route", place)
+    problem = "" if route.startswith("/") else "does not start with '/'"
+    rest = route
+    while not problem and ("<" in rest or ">" in rest):
+        before, opening, after = rest.partition("<")
+        argument, closing, rest = after.partition(">")
+        if ">" in before or not opening:
+            problem = "has a '>' without a '<' before it"
+        elif not closing or "<" in argument:
+            problem = "has a '<' without a matching '>'"
+        elif not argument:
+            problem = "has an empty argument name '<>'"
+    if problem:
+        raise TcgenError(
+            f"route {route!r} {problem}",
+            document=place.document,
+            pointer=place.pointer,
+            hint="write the route as a path starting with '/', each path argument as <name>",
+        )
+    return route
+
+
+def _body_uri(service: str, relative: str, place: _Place) -> str:
+    """Resolve an input, output or message schema URI; it must name a document under /schemas/."""
+    uri = service_schema_uri(service, _name(relative, "schema URI", place))
+    if not document_path(uri).startswith("/schemas/"):
+        raise TcgenError(
+            f"schema {relative!r} resolves to {document_path(uri)}, which is not under /schemas/",
+            document=place.document,
+            pointer=place.pointer,
+            hint=f"name a JSON schema, relative to /schemas/{service}/, such as v1/request.json#",
+        )
+    return uri
 
 
 def split_route(route: str) -> tuple[tuple[str, str], ...]:
@@ -302,24 +450,30 @@ def split_route(route: str) -> tuple[tuple[str, str], ...]:
 
 
 def _exchange(service: str, path: str, index: int, entry: dict[str, Any]) -> Exchange:
+    place = _Place(path, join_pointer("entries", index))
     parts = tuple(
-        RoutingKeyPart(
-            name=part["name"],
-            summary=part.get("summary", ""),
-            constant=part.get("constant"),
-            required=bool(part.get("required", False)),
-            multiple_words=bool(part.get("multipleWords", False)),
-        )
-        for part in entry.get("routingKey", [])
+        _routing_key_part(part, place.at("routingKey", number))
+        for number, part in enumerate(entry.get("routingKey", []))
     )
     return Exchange(
-        name=entry["name"],
-        exchange=entry["exchange"],
-        title=entry.get("title", ""),
-        description=entry.get("description", ""),
+        name=_name(entry["name"], "exchange name", place.at("name")),
+        exchange=_name(entry["exchange"], "exchange", place.at("exchange")),
+        title=one_line_text(entry.get("title", "")),
+        description=free_text(entry.get("description", "")),
         routing_key=parts,
-        schema=service_schema_uri(service, entry["schema"]),
-        pointer=f"{path}#{join_pointer('entries', index)}",
+        schema=_body_uri(service, entry["schema"], place.at("schema")),
+        pointer=f"{path}#{place.pointer}",
+    )
+
+
+def _routing_key_part(part: dict[str, Any], place: _Place) -> RoutingKeyPart:
+    constant = part.get("constant")
+    return RoutingKeyPart(
+        name=_name(part["name"], "routing-key part name", place.at("name")),
+        summary=one_line_text(part.get("summary", "")),
+        constant=None if constant is None else _name(constant, "routing-key constant", place.at("constant")),
+        required=bool(part.get("required", False)),
+        multiple_words=bool(part.get("multipleWords", False)),
     )
 
 
@@ -340,23 +494,21 @@ def _schema_ids_used(services: Iterable[Service]) -> dict[str, str]:
 def _collect_schemas(
     documents: Documents, services: tuple[Service, ...], roots: dict[str, str]
 ) -> tuple[Schema, ...]:
-    """Every schema reachable from the bodies, with every `$ref` checked to resolve."""
+    """Collect every schema reachable from the bodies, checking that every `$ref` resolves."""
+    # TODO(#2): text inside schemas (titles, descriptions, property names) is kept as
+    # published, so control characters there still reach generated type docs and names.
     collected: dict[str, Any] = {}
     pending = [(path, *where.split("#", 1)) for path, where in sorted(roots.items())]
     while pending:
         path, needed_by, pointer = pending.pop()
         if path in collected:
             continue
-        document = documents.require(
-            path,
-            needed_by=needed_by,
-            pointer=pointer,
-        )
+        document = _schema_document(documents, path, _Place(needed_by, pointer))
         collected[path] = document
         for ref, ref_pointer in _refs_with_pointers(document, ""):
-            target = urllib.parse.urljoin(document.get("$id", path) if isinstance(document, dict) else path, ref)
+            target = _ref_target(document, path, ref, ref_pointer)
             target_path = document_path(target)
-            target_document = documents.require(target_path, needed_by=path, pointer=ref_pointer)
+            target_document = _schema_document(documents, target_path, _Place(path, ref_pointer))
             _resolve_fragment(target_document, target, path, ref_pointer)
             if target_path not in collected:
                 pending.append((target_path, path, ref_pointer))
@@ -366,17 +518,72 @@ def _collect_schemas(
     )
 
 
-def _refs_with_pointers(node: Any, pointer: str) -> Iterable[tuple[str, str]]:
+def _schema_document(documents: Documents, path: str, needed_by: _Place) -> Any:
+    """Return the schema at `path`, checking that it is a JSON object or boolean under /schemas/."""
+    if not path.startswith("/schemas/"):
+        raise TcgenError(
+            f"{path} is used as a JSON schema, but it is not under /schemas/",
+            document=needed_by.document,
+            pointer=needed_by.pointer,
+            hint="refer only to JSON schemas the deployment publishes under /schemas/",
+        )
+    if path not in documents.by_path:
+        documents.require(path, needed_by=needed_by.document, pointer=needed_by.pointer)
+    document = documents.by_path[path]
+    if not isinstance(document, dict | bool):
+        raise TcgenError(
+            f"{path} is used as a JSON schema, but it is a JSON {_json_type(document)}, "
+            "not an object or a boolean",
+            document=needed_by.document,
+            pointer=needed_by.pointer,
+            hint=f"make {path} a JSON schema object, or refer to another schema",
+        )
+    _schema_base(document, path)
+    return document
+
+
+def _schema_base(document: Any, path: str) -> str:
+    """Return the URI that a schema's relative `$ref`s resolve against: its `$id`, else its path."""
+    identifier = document.get("$id", path) if isinstance(document, dict) else path
+    if not isinstance(identifier, str):
+        raise TcgenError(
+            f"$id is a JSON {_json_type(identifier)}, not a string",
+            document=path,
+            pointer="/$id",
+            hint="make $id the schema's URI, such as /schemas/<service>/v1/<name>.json#, or remove it",
+        )
+    return identifier
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _refs_with_pointers(node: Any, pointer: str) -> Iterable[tuple[Any, str]]:
+    """Yield every `$ref` value with its pointer. A dict under "$ref" is a property of that name."""
     if isinstance(node, dict):
         for key, value in node.items():
             child = pointer + join_pointer(key)
-            if key == "$ref" and isinstance(value, str):
+            if key == "$ref" and not isinstance(value, dict):
                 yield value, child
             elif key not in ("enum", "const", "default", "examples"):
                 yield from _refs_with_pointers(value, child)
     elif isinstance(node, list):
         for index, item in enumerate(node):
             yield from _refs_with_pointers(item, pointer + join_pointer(index))
+
+
+def _ref_target(document: Any, path: str, ref: Any, pointer: str) -> str:
+    """Resolve a `$ref` against the schema's base URI, checking that it is a string."""
+    if not isinstance(ref, str):
+        raise TcgenError(
+            f"$ref is a JSON {_json_type(ref)}, not a string",
+            document=path,
+            pointer=pointer,
+            hint="make $ref a URI reference such as other.json#/definitions/name",
+        )
+    return urllib.parse.urljoin(_schema_base(document, path), _name(ref, "$ref", _Place(path, pointer)))
 
 
 def _resolve_fragment(document: Any, target: str, needed_by: str, pointer: str) -> None:

@@ -5,17 +5,27 @@ document is. `api` and `exchanges` version 0 are built into clients; every
 other kind (`logs`, `metrics`, kinds added later) is reported as skipped; a
 known kind at an unknown version is an error, because its fields could mean
 something this generator does not understand.
+
+The deployment serves its own meta-schemas, so it could weaken them. Every
+manifest, api and exchanges reference is therefore also checked against the
+structural schemas tcgen ships in `generator/metaschemas/`, and the model can
+rely on the types of every field it reads.
 """
 
 from __future__ import annotations
 
+import importlib.resources
+import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
+import jsonschema.exceptions
 import jsonschema_specifications
 import referencing
+import referencing.exceptions
 import referencing.jsonschema
 
 from .errors import TcgenError, join_pointer
@@ -25,6 +35,12 @@ log = logging.getLogger(__name__)
 
 BUILT_KINDS = {"api": 0, "exchanges": 0}
 MANIFEST_KIND = "manifest"
+# tcgen's own structural schema for each kind it reads, in generator/metaschemas/.
+OWN_SCHEMAS = {
+    "api": "api-reference-v0.json",
+    "exchanges": "exchanges-reference-v0.json",
+    MANIFEST_KIND: "manifest-v3.json",
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +51,7 @@ class Reference:
     kind: str
     version: int
     document: Any
+    manifest_pointer: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,12 +81,11 @@ def validate(documents: Documents) -> ValidatedSource:
     skipped: list[SkippedReference] = []
     for index, uri in enumerate(manifest["references"]):
         path = document_path(uri)
-        document = documents.require(
-            path, needed_by=MANIFEST_PATH, pointer=join_pointer("references", index)
-        )
+        pointer = join_pointer("references", index)
+        document = documents.require(path, needed_by=MANIFEST_PATH, pointer=pointer)
         kind, version = _check(documents, registry, path, document)
         if kind in BUILT_KINDS:
-            references.append(Reference(path, kind, version, document))
+            references.append(Reference(path, kind, version, document, pointer))
         else:
             skipped.append(SkippedReference(path, kind, version))
     log.info("validated %d references, skipped %d of kinds not built", len(references), len(skipped))
@@ -126,8 +142,9 @@ def _check(
             pointer="/$schema",
             hint="upgrade tcgen, or generate from a deployment that publishes version 0 references",
         )
-    if kind in BUILT_KINDS or kind == MANIFEST_KIND:
+    if kind in OWN_SCHEMAS:
         _validate_against(meta, document, registry, path, schema_uri)
+        _validate_structure(kind, document, path)
     return kind, version
 
 
@@ -152,20 +169,68 @@ def _validate_against(
     path: str,
     schema_uri: str,
 ) -> None:
+    """Validate against the deployment's meta-schema, reporting a broken meta-schema as such."""
+    meta_path = document_path(schema_uri)
     resolved_meta = dict(meta)
     resolved_meta.setdefault("$id", schema_uri)
-    validator = jsonschema.Draft6Validator(resolved_meta, registry=registry)
     # The manifest-v3 meta-schema forbids extra properties, yet deployments
     # serve the manifest with a '$schema' naming it; what they serve wins.
     declared = meta.get("properties", {})
-    body = {key: value for key, value in document.items() if key != "$schema" or key in declared}
-    error = jsonschema.exceptions.best_match(validator.iter_errors(body))
-    if error is None:
-        return
-    raise TcgenError(
-        f"invalid {path.rsplit('/', 1)[-1]}: {error.message} (rule '{error.validator}' "
-        f"of {document_path(schema_uri)})",
+    body = {
+        key: value
+        for key, value in document.items()
+        if key != "$schema" or (isinstance(declared, dict) and key in declared)
+    }
+    try:
+        jsonschema.Draft6Validator.check_schema(resolved_meta)
+        validator = jsonschema.Draft6Validator(resolved_meta, registry=registry)
+        error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+    except jsonschema.exceptions.SchemaError as broken:
+        raise _invalid_meta_schema(meta_path, broken.message, join_pointer(*broken.absolute_path)) from None
+    except re.error as broken:
+        raise _invalid_meta_schema(meta_path, f"invalid regular expression: {broken}", "") from None
+    except referencing.exceptions.Unresolvable as broken:
+        raise _invalid_meta_schema(meta_path, f"unresolvable $ref {broken.ref!r}", "") from None
+    if error is not None:
+        raise _invalid_reference(path, error, meta_path)
+
+
+def _validate_structure(kind: str, document: dict[str, Any], path: str) -> None:
+    """Validate against tcgen's own schema for `kind`, which the deployment cannot change."""
+    name = OWN_SCHEMAS[kind]
+    text = importlib.resources.files("generator").joinpath("metaschemas", name).read_text("utf-8")
+    schema = json.loads(text)
+    body = {key: value for key, value in document.items() if key != "$schema"}
+    error = jsonschema.exceptions.best_match(jsonschema.Draft6Validator(schema).iter_errors(body))
+    if error is not None:
+        raise _invalid_reference(
+            path,
+            error,
+            f"tcgen's built-in {name}",
+            hint=f"fix the reference: tcgen reads {kind} references with this structure, "
+            "whatever the deployment's meta-schema allows",
+        )
+
+
+def _invalid_reference(
+    path: str,
+    error: jsonschema.exceptions.ValidationError,
+    rules: str,
+    *,
+    hint: str = "fix the reference so it matches its meta-schema",
+) -> TcgenError:
+    return TcgenError(
+        f"invalid {path.rsplit('/', 1)[-1]}: {error.message} (rule '{error.validator}' of {rules})",
         document=path,
         pointer=join_pointer(*error.absolute_path),
-        hint="fix the reference so it matches its meta-schema",
+        hint=hint,
+    )
+
+
+def _invalid_meta_schema(meta_path: str, reason: str, pointer: str) -> TcgenError:
+    return TcgenError(
+        f"the meta-schema is not a valid JSON schema: {reason}",
+        document=meta_path,
+        pointer=pointer,
+        hint="fix the meta-schema, or serve Taskcluster's own meta-schema from /schemas/common/",
     )
