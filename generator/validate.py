@@ -72,18 +72,43 @@ class ValidatedSource:
     skipped: tuple[SkippedReference, ...]
 
 
+class _Validators:
+    """Validators built once per meta-schema for one validate() call."""
+
+    def __init__(self, documents: Documents) -> None:
+        self.registry = _registry(documents)
+        self._by_uri: dict[str, jsonschema.Draft6Validator] = {}
+        self._own: dict[str, jsonschema.Draft6Validator] = {}
+
+    def deployment(self, meta: dict[str, Any], schema_uri: str) -> jsonschema.Draft6Validator:
+        """Validator for a deployment's meta-schema; raises SchemaError when it is broken."""
+        if schema_uri not in self._by_uri:
+            resolved_meta = dict(meta)
+            resolved_meta.setdefault("$id", schema_uri)
+            jsonschema.Draft6Validator.check_schema(resolved_meta)
+            self._by_uri[schema_uri] = jsonschema.Draft6Validator(resolved_meta, registry=self.registry)
+        return self._by_uri[schema_uri]
+
+    def own(self, kind: str) -> jsonschema.Draft6Validator:
+        """Validator for tcgen's own structural schema of `kind`."""
+        if kind not in self._own:
+            text = importlib.resources.files("generator").joinpath("metaschemas", OWN_SCHEMAS[kind])
+            self._own[kind] = jsonschema.Draft6Validator(json.loads(text.read_text("utf-8")))
+        return self._own[kind]
+
+
 def validate(documents: Documents) -> ValidatedSource:
     """Validate the manifest and every reference it lists; fail on the first invalid one."""
-    registry = _registry(documents)
+    validators = _Validators(documents)
     manifest = documents.by_path[MANIFEST_PATH]
-    _check(documents, registry, MANIFEST_PATH, manifest, expected_kind=MANIFEST_KIND)
+    _check(documents, validators, MANIFEST_PATH, manifest, expected_kind=MANIFEST_KIND)
     references: list[Reference] = []
     skipped: list[SkippedReference] = []
     for index, uri in enumerate(manifest["references"]):
         path = document_path(uri)
         pointer = join_pointer("references", index)
         document = documents.require(path, needed_by=MANIFEST_PATH, pointer=pointer)
-        kind, version = _check(documents, registry, path, document)
+        kind, version = _check(documents, validators, path, document)
         if kind in BUILT_KINDS:
             references.append(Reference(path, kind, version, document, pointer))
         else:
@@ -104,7 +129,7 @@ def _registry(documents: Documents) -> referencing.Registry:
 
 def _check(
     documents: Documents,
-    registry: referencing.Registry,
+    validators: _Validators,
     path: str,
     document: Any,
     *,
@@ -143,8 +168,8 @@ def _check(
             hint="upgrade tcgen, or generate from a deployment that publishes version 0 references",
         )
     if kind in OWN_SCHEMAS:
-        _validate_against(meta, document, registry, path, schema_uri)
-        _validate_structure(kind, document, path)
+        _validate_against(meta, document, validators, path, schema_uri)
+        _validate_structure(kind, document, path, validators)
     return kind, version
 
 
@@ -165,14 +190,12 @@ def _metadata(meta: Any, meta_path: str) -> tuple[str, int]:
 def _validate_against(
     meta: dict[str, Any],
     document: dict[str, Any],
-    registry: referencing.Registry,
+    validators: _Validators,
     path: str,
     schema_uri: str,
 ) -> None:
     """Validate against the deployment's meta-schema, reporting a broken meta-schema as such."""
     meta_path = document_path(schema_uri)
-    resolved_meta = dict(meta)
-    resolved_meta.setdefault("$id", schema_uri)
     # The manifest-v3 meta-schema forbids extra properties, yet deployments
     # serve the manifest with a '$schema' naming it; what they serve wins.
     declared = meta.get("properties", {})
@@ -182,9 +205,8 @@ def _validate_against(
         if key != "$schema" or (isinstance(declared, dict) and key in declared)
     }
     try:
-        jsonschema.Draft6Validator.check_schema(resolved_meta)
-        validator = jsonschema.Draft6Validator(resolved_meta, registry=registry)
-        error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+        validator = validators.deployment(meta, schema_uri)
+        error = None if validator.is_valid(body) else jsonschema.exceptions.best_match(validator.iter_errors(body))
     except jsonschema.exceptions.SchemaError as broken:
         raise _invalid_meta_schema(meta_path, broken.message, join_pointer(*broken.absolute_path)) from None
     except re.error as broken:
@@ -195,21 +217,20 @@ def _validate_against(
         raise _invalid_reference(path, error, meta_path)
 
 
-def _validate_structure(kind: str, document: dict[str, Any], path: str) -> None:
+def _validate_structure(kind: str, document: dict[str, Any], path: str, validators: _Validators) -> None:
     """Validate against tcgen's own schema for `kind`, which the deployment cannot change."""
-    name = OWN_SCHEMAS[kind]
-    text = importlib.resources.files("generator").joinpath("metaschemas", name).read_text("utf-8")
-    schema = json.loads(text)
+    validator = validators.own(kind)
     body = {key: value for key, value in document.items() if key != "$schema"}
-    error = jsonschema.exceptions.best_match(jsonschema.Draft6Validator(schema).iter_errors(body))
-    if error is not None:
-        raise _invalid_reference(
-            path,
-            error,
-            f"tcgen's built-in {name}",
-            hint=f"fix the reference: tcgen reads {kind} references with this structure, "
-            "whatever the deployment's meta-schema allows",
-        )
+    if validator.is_valid(body):
+        return
+    error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+    raise _invalid_reference(
+        path,
+        error,
+        f"tcgen's built-in {OWN_SCHEMAS[kind]}",
+        hint=f"fix the reference: tcgen reads {kind} references with this structure, "
+        "whatever the deployment's meta-schema allows",
+    )
 
 
 def _invalid_reference(
