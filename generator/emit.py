@@ -44,10 +44,10 @@ class PackageOptions:
 
 
 class Naming(Protocol):
-    """How one language names what the model holds; the surface is built from it."""
+    """Naming rules of one language: the public names the surface is built from."""
 
     def client_class(self, service: Service) -> str:
-        """Public name of the service's API client (Python `PurgeCache`, Go `purgecache.Client`)."""
+        """Public name of the service's API client (Python `PurgeCache`, Go `purgecache.PurgeCache`)."""
 
     def events_class(self, service: Service) -> str:
         """Public name of the service's exchange helper."""
