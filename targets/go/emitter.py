@@ -8,6 +8,7 @@ import jinja2
 
 from generator.emit import Files, PackageOptions
 from generator.model import Model
+from targets.templating import template_environment
 
 from .naming import RUNTIME_PACKAGE, GoNaming
 from .view import GENERATOR, ModuleView, build_module, readme_example
@@ -23,7 +24,7 @@ class GoTarget:
 
     def emit(self, model: Model, options: PackageOptions) -> Files:
         module = build_module(model, options, self.naming)
-        environment = _environment()
+        environment = template_environment("targets.go")
         files: Files = {
             "go.mod": environment.get_template("go.mod.j2").render(module=module),
             "doc.go": environment.get_template("doc.go.j2").render(module=module),
@@ -34,17 +35,6 @@ class GoTarget:
         files.update(_runtime_files(module))
         files.update(_service_files(environment, module))
         return dict(sorted(files.items()))
-
-
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("targets.go", "templates"),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def _runtime_files(module: ModuleView) -> Files:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import jinja2
-
 from generator.emit import Files, PackageOptions
 from generator.model import Model
+from targets.templating import template_environment
 
 from .naming import JsNaming
 from .view import PackageView, build_package_view
@@ -22,17 +21,6 @@ RUNTIME_FILES = {
     "runtime.d.ts": "runtime/runtime.d.ts",
     "runtime.test.js": "test/runtime.test.js",
 }
-
-
-def make_environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
 
 
 def package_json(view: PackageView) -> str:
@@ -61,7 +49,7 @@ class JsTarget:
 
     def emit(self, model: Model, options: PackageOptions) -> Files:
         view = build_package_view(model, options, self.naming)
-        environment = make_environment()
+        environment = template_environment("targets.js")
         service_js = environment.get_template("service.js.j2")
         service_ts = environment.get_template("service.d.ts.j2")
         files: Files = {

@@ -8,6 +8,7 @@ import jinja2
 
 from generator.emit import Files, PackageOptions
 from generator.model import Model
+from targets.templating import template_environment
 
 from .naming import PythonNaming
 from .view import PackageView, build_view
@@ -26,7 +27,7 @@ class PythonTarget:
 
     def emit(self, model: Model, options: PackageOptions) -> Files:
         view = build_view(model, options, self.naming)
-        environment = _environment()
+        environment = template_environment("targets.python")
         package = view.package
         files: Files = {
             "pyproject.toml": _render(environment, "pyproject.toml.j2", view),
@@ -40,17 +41,6 @@ class PythonTarget:
         for name in RUNTIME_FILES:
             files[f"{package}/{name}"] = (HERE / "runtime" / name).read_text(encoding="utf-8")
         return dict(sorted(files.items()))
-
-
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
 
 
 def _render(environment: jinja2.Environment, template: str, view: PackageView) -> str:
