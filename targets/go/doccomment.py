@@ -35,7 +35,7 @@ def text_blocks(text: str) -> list[Block]:
     blocks: list[Block] = []
     current: list[str] = []
     for raw in text.replace("\r", "").split("\n"):
-        line = raw.strip()
+        line = _without_quote_pairs(raw.strip())
         if line:
             current.append(line)
         elif current:
@@ -44,6 +44,13 @@ def text_blocks(text: str) -> list[Block]:
     if current:
         blocks.append(Block(tuple(current)))
     return [_unlinked(block) if _is_link_definitions(block) else block for block in blocks]
+
+
+def _without_quote_pairs(line: str) -> str:
+    """Separate "``" and "''", which gofmt would turn into typographic quotes in text."""
+    while "``" in line or "''" in line:
+        line = line.replace("``", "` `").replace("''", "' '")
+    return line
 
 
 def code_block(lines: list[str]) -> list[Block]:
