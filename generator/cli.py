@@ -7,7 +7,9 @@ import dataclasses
 import json
 import logging
 import re
+import shutil
 import sys
+import tempfile
 import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +24,7 @@ from .errors import TcgenError
 from .model import build_model
 from .pipeline import load_model
 from .report import FORMATS, render
-from .source import environment_timeout, load_source, write_directory
+from .source import Documents, environment_timeout, load_source, write_directory
 from .surface import build_surface
 from .validate import validate
 
@@ -224,9 +226,30 @@ def _snapshot(args: argparse.Namespace) -> int:
     _check_empty_directory(args.out)
     documents = load_source(args.source, timeout=environment_timeout())
     build_model(validate(documents))
-    count = write_directory(documents, args.out)
+    count = _write_snapshot(documents, args.out)
     print(f"wrote {count} documents to {args.out}")
     return 0
+
+
+def _write_snapshot(documents: Documents, out: Path) -> int:
+    """Write the snapshot beside `out` and move it into place, so a failure leaves no half of it."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    except OSError as error:
+        raise TcgenError(
+            f"creating a directory beside {out} failed: {error.strerror or error}",
+            hint="check that the parent of --out is a directory you can write to",
+        ) from None
+    try:
+        count = write_directory(documents, staging)
+        if out.exists():
+            out.rmdir()
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return count
 
 
 def _check_empty_directory(out: Path) -> None:

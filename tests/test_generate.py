@@ -55,6 +55,7 @@ def test_directory_source_equals_bundle(tmp_path: Path, bundle_paths: list[Path]
     bundle = next(p for p in bundle_paths if p.name == "references-106.0.0.json")
     assert main(["snapshot", "--source", str(bundle), "--out", str(tmp_path / "snap")]) == 0
     capsys.readouterr()
+    assert [path.name for path in tmp_path.iterdir()] == ["snap"], "a staging directory was left behind"
     assert main(["model", "--source", str(bundle)]) == 0
     from_bundle = capsys.readouterr().out
     assert main(["model", "--source", str(tmp_path / "snap")]) == 0
