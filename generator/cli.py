@@ -117,7 +117,7 @@ def _options_for(args: argparse.Namespace) -> PackageOptions:
 
 
 def _deployment_name(source: str) -> str:
-    """A name for a source without deployment.json: its host, or its file or directory name."""
+    """Name a source without deployment.json by its host, or its file or directory name."""
     if source.startswith(("http://", "https://")):
         return urllib.parse.urlsplit(source).netloc or source
     return Path(source).resolve().stem

@@ -101,7 +101,7 @@ def _string(data: dict[str, Any], key: str, path: Path, default: str) -> str:
 
 
 def find_deployments(specs: Path, only: str | None = None) -> list[DeploymentConfig]:
-    """Every deployment under `specs/` (or just the one named), sorted by name."""
+    """Read every deployment under `specs/` (or just the one named), sorted by name."""
     if not specs.is_dir():
         raise TcgenError(f"specs directory {specs} not found", hint="run from the repository root or pass --specs")
     configs = [read_config(path.parent) for path in sorted(specs.glob(f"*/{CONFIG_FILE}"))]

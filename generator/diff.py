@@ -166,7 +166,7 @@ def _entry(change: Change, languages: tuple[str, ...]) -> dict[str, Any]:
 
 
 def diff_surfaces(old: dict[str, Any] | None, new: dict[str, Any]) -> Iterator[Change]:
-    """Every change from `old` to `new` (both surfaces of one language)."""
+    """Yield every change from `old` to `new`, both surfaces of one language."""
     old_services = (old or {}).get("services", {})
     new_services = new.get("services", {})
     for name in sorted(old_services.keys() - new_services.keys()):

@@ -138,13 +138,13 @@ class Model:
         raise KeyError(name)
 
     def to_json(self) -> str:
-        """The model as deterministic JSON text (schemas as parsed documents)."""
+        """Render the model as deterministic JSON text, with schemas as parsed documents."""
         data = dataclasses.asdict(self)
         data["schemas"] = {schema.id: schema.parsed() for schema in self.schemas}
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def only(self, service_names: Iterable[str]) -> Model:
-        """A model with only the named services; schemas stay, since they are shared."""
+        """Return a model with only the named services; schemas stay, since they are shared."""
         wanted = set(service_names)
         missing = sorted(wanted - {service.name for service in self.services})
         if missing:
@@ -376,7 +376,12 @@ def _method(service: str, path: str, index: int, entry: dict[str, Any]) -> Metho
             hint="list every <argument> of the route in 'args', in route order",
         )
     output: str | None = entry.get("output")
-    output_kind = "none" if output is None else ("blob" if output == "blob" else "json")
+    if output is None:
+        output_kind = "none"
+    elif output == "blob":
+        output_kind = "blob"
+    else:
+        output_kind = "json"
     output_uri = _body_uri(service, output, place.at("output")) if output_kind == "json" and output else None
     scopes = entry.get("scopes")
     return Method(

@@ -66,7 +66,7 @@ def tag_prefix(deployment: str, language: str) -> str:
 
 
 def package_name(options: PackageOptions, language: str, version: str) -> str:
-    """The name users install: distribution, npm name, or Go module path with its /vN suffix."""
+    """Return the name users install: distribution, npm name, or Go module path with its /vN suffix."""
     if language == "python":
         return options.python_distribution
     if language == "js":
@@ -106,7 +106,7 @@ def latest_version(repo: git.Repo, prefix: str) -> tuple[str, str] | None:
 
 
 def released_surface(repo: git.Repo, tag: str, path: str) -> dict[str, Any]:
-    """The surface file stored in the commit a release tag points at."""
+    """Read the surface file stored in the commit a release tag points at."""
     try:
         text = repo.git.show(f"{tag}:{path}")
     except git.GitCommandError:
@@ -161,7 +161,7 @@ def plan_deployment(repo: git.Repo, config: DeploymentConfig,
 
 
 def render_plan(plans: list[PlannedRelease]) -> str:
-    """A fixed-width table of the plan, one line per package."""
+    """Render the plan as a fixed-width table, one line per package."""
     header = ("deployment", "language", "package", "old", "new", "bump", "tag")
     rows = [header] + [
         (p.deployment, p.language, p.package, p.old_version or "-", p.new_version or "-", p.bump, p.tag or "-")

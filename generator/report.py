@@ -11,7 +11,7 @@ FORMATS = ("text", "markdown", "json")
 
 
 def render(report: Report, fmt: str) -> str:
-    """The report in one of FORMATS."""
+    """Render the report in one of FORMATS."""
     if fmt == "json":
         return json.dumps(report.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if fmt == "markdown":

@@ -155,7 +155,7 @@ def _check(
     kind, version = _metadata(meta, document_path(schema_uri))
     if expected_kind and kind != expected_kind:
         raise TcgenError(
-            f"expected a {expected_kind} document, but its meta-schema says {kind!r}",
+            f"expected a {expected_kind} document, but its meta-schema names the kind {kind!r}",
             document=path,
             pointer="/$schema",
             hint=f"point '$schema' at the {expected_kind} meta-schema",

@@ -116,7 +116,7 @@ def method_surface(**changes: object) -> dict:
 def test_method_rules(changes: dict, kind: str, bump: str) -> None:
     found = list(diff_surfaces(method_surface(), method_surface(**changes)))
     assert kind in [change.kind for change in found]
-    assert max((change.bump_for("python") for change in found if change.kind == kind)) == bump
+    assert max(change.bump_for("python") for change in found if change.kind == kind) == bump
 
 
 def test_experimental_changes_are_patches() -> None:
